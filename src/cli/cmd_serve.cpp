@@ -1,0 +1,11 @@
+#include "cli/commands.h"
+
+namespace bakeoff::cli {
+
+// Placeholder until the owning library lands; replaced by the real command.
+CommandRunner add_serve_command(CLI::App& root) {
+  root.add_subcommand("serve", "(not built yet)");
+  return [] { throw std::runtime_error("'serve' is not built yet"); return 1; };
+}
+
+}  // namespace bakeoff::cli

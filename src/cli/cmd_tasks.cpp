@@ -1,0 +1,11 @@
+#include "cli/commands.h"
+
+namespace bakeoff::cli {
+
+// Placeholder until the owning library lands; replaced by the real command.
+CommandRunner add_tasks_command(CLI::App& root) {
+  root.add_subcommand("tasks", "(not built yet)");
+  return [] { throw std::runtime_error("'tasks' is not built yet"); return 1; };
+}
+
+}  // namespace bakeoff::cli

@@ -1,0 +1,21 @@
+// Whole-file I/O. Every file Bakeoff writes goes through write_file_atomic, so a killed process
+// leaves either the old file or the new one, never half of either.
+#pragma once
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace bakeoff {
+
+// Reads a whole file; throws std::runtime_error naming the path and the OS error.
+std::string read_file(const std::filesystem::path& path);
+
+// Like read_file, but returns nullopt when the file does not exist.
+std::optional<std::string> read_file_if_exists(const std::filesystem::path& path);
+
+// Writes to a unique temporary file in the same directory, fsyncs it, renames it over `path`,
+// and fsyncs the directory. Creates missing parent directories. Throws on failure.
+void write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
+
+}  // namespace bakeoff
