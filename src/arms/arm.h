@@ -34,6 +34,11 @@ struct RunSettings {
   std::string format = "gemma4";    // native codec of raw arms
   bool restore_markers = false;     // ollama-native: the §3.3 workaround for stripped markers
   double timeout_s = 600;
+  // A harness-side fault (FAULTS.md "Client faults") this arm injects on purpose as a positive
+  // control: "client-keep-channel-prefix" | "client-wrong-size-template" | "".
+  std::string client_fault;
+  // Server-side fault ids in force (recorded only; the server injects them).
+  std::vector<std::string> server_faults;
 
   Json options_json() const;  // Ollama `options` as sent: num_ctx, num_predict, sampler values
   Json to_json() const;       // canonical settings (what the settings id hashes)
