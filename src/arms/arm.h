@@ -79,6 +79,14 @@ class Arm {
   virtual Result<Json> prepare() = 0;
   // The next assistant turn for `messages` with `tools` offered (OpenAI-style JSON).
   virtual ArmStep step(const Json& messages, const Json& tools) = 0;
+  // The assistant message appended to history after this step (OpenAI/HF shape, tool_calls with
+  // object arguments) and the hygiene applied to it, e.g. "dropped thinking-channel prefix".
+  // Tool-call ids are kept as the path gave them; the loop assigns none.
+  struct StoredTurn {
+    Json message;
+    std::vector<std::string> hygiene;
+  };
+  virtual StoredTurn stored_turn(const ArmStep& step) const = 0;
   // Warnings to surface in the manifest and on stderr (e.g. template size class mismatch).
   virtual std::vector<std::string> warnings() const { return {}; }
 };
