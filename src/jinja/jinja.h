@@ -5,7 +5,9 @@
 #pragma once
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +29,9 @@ struct Options {
   bool lstrip_blocks = true;
   bool keep_trailing_newline = false;   // jinja2's default
   Limits limits;
+  // strftime_now() formats this instant (seconds since the epoch, UTC) instead of the clock:
+  // reproducible renders and differential tests.
+  std::optional<int64_t> fixed_now_epoch_s;
 };
 
 // A syntax, runtime, limit or raise_exception error. kind: "syntax" | "runtime" | "undefined" |
