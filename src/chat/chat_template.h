@@ -17,18 +17,33 @@ struct ChatRequest {
   bool add_generation_prompt = false;
   std::string bos_token;
   std::string eos_token;
-  Json extra = Json::object();    // further top-level variables: enable_thinking, preserve_thinking…
+  Json extra = Json::object();  // further top-level variables: enable_thinking, preserve_thinking…
 };
+
+// The template's whole context, in transformers' order: messages, tools (only when not null),
+// add_generation_prompt, bos_token, eos_token, then `extra` (which may override any of them, as
+// apply_chat_template's kwargs do).
+Json build_context(const ChatRequest& request);
+
+// OpenAI clients send tool_calls[].function.arguments as a JSON *string*; HF templates iterate
+// an object. Returns a copy of `messages` where every such string that parses as a JSON object is
+// replaced by that object (as transformers users do before apply_chat_template). Strings that are
+// not JSON objects are kept as they are. Error: `messages` is not an array.
+Result<Json> decode_openai_arguments(const Json& messages);
 
 // A template compiled once for many renders.
 class ChatTemplate {
  public:
-  static Result<ChatTemplate, jinja::TemplateError> compile(std::string_view source);
+  // `options` defaults to transformers' environment (trim_blocks, lstrip_blocks); pass
+  // options.fixed_now_epoch_s for reproducible strftime_now.
+  static Result<ChatTemplate, jinja::TemplateError> compile(std::string_view source,
+                                                            jinja::Options options = {});
   Result<std::string, jinja::TemplateError> render(const ChatRequest& request) const;
   const std::string& source() const { return source_; }
 
  private:
-  ChatTemplate(jinja::Template t, std::string source) : tpl_(std::move(t)), source_(std::move(source)) {}
+  ChatTemplate(jinja::Template t, std::string source)
+      : tpl_(std::move(t)), source_(std::move(source)) {}
   jinja::Template tpl_;
   std::string source_;
 };
