@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/run_data.h"
 #include "common/json.h"
 #include "common/result.h"
 
@@ -22,8 +23,22 @@ Result<Json> compare_run(const std::filesystem::path& run_dir);
 // Two unit traces (bakeoff compare TRACE TRACE): the same document with one comparison.
 Result<Json> compare_traces(const Json& trace_a, const Json& trace_b);
 
+// The same, with prompt bytes for the prompt diff (e.g. blob_dir_source(dir / "blobs")).
+Result<Json> compare_traces(const Json& trace_a, const Json& trace_b, const BlobSource& blobs);
+
+// compare_run on an already loaded run (the report reads the run once).
+Json compare_loaded(const RunData& run);
+
 // True when any comparison in the document has a first divergence (exit status 1).
 bool any_divergence(const Json& compare_doc);
+
+// The seed-style table of the units: arm, task, n, steps, tools, halt, wall (median and range
+// over repeats).
+std::string units_table(const std::vector<UnitRecord>& units);
+
+// The divergences (with diff excerpts), token cross-check flags, A-vs-A floors and the verdict
+// with its evidence, as people read them (bakeoff compare without --json).
+std::string compare_text(const Json& compare_doc);
 
 // The seed-style table (arm, task, steps, tools, halt, wall) over the run's units, then the
 // divergences and the verdict, as printed at the end of `bakeoff sweep`.
