@@ -53,4 +53,8 @@ Result<std::string, jinja::TemplateError> ChatTemplate::render(const ChatRequest
   return tpl_.render(build_context(request));
 }
 
+Result<std::string, jinja::TemplateError> ChatTemplate::render_context(const Json& context) const {
+  return tpl_.render(context);
+}
+
 }  // namespace bakeoff::chat

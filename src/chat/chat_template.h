@@ -39,6 +39,9 @@ class ChatTemplate {
   static Result<ChatTemplate, jinja::TemplateError> compile(std::string_view source,
                                                             jinja::Options options = {});
   Result<std::string, jinja::TemplateError> render(const ChatRequest& request) const;
+  // Renders a context made by build_context (possibly edited): build it once to render the same
+  // conversation many times without copying messages and tools on every call.
+  Result<std::string, jinja::TemplateError> render_context(const Json& context) const;
   const std::string& source() const { return source_; }
 
  private:

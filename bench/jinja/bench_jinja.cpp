@@ -1,0 +1,320 @@
+// Jinja speed: our engine (through the chat layer) against Python jinja2's cached render, the
+// way transformers renders (compile once, render many times).
+//
+//   cmake --build build --target bench_jinja -j2 && build/bench/jinja/bench_jinja
+//
+// First the Google Benchmark cases (Gemma 4 2026-07-09 with the `long` task's final history and
+// all eight tools: render and compile). Then a summary that also runs Python (/usr/bin/python3,
+// py_render_rate.py, about a minute): our renders/s beside Python's and the ratio (target ≥ 20×);
+// every real template (shared/templates/gemma4 and corpus), ours vs Python's cached render, the
+// worst ratio and its template (target ≥ 10×); and the slowest compile (target < 1 ms).
+// --no-summary skips the summary; the usual --benchmark_* flags apply to the first part.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "chat/chat_template.h"
+#include "common/files.h"
+#include "common/json.h"
+
+namespace {
+namespace fs = std::filesystem;
+using bakeoff::Json;
+using bakeoff::chat::ChatRequest;
+using bakeoff::chat::ChatTemplate;
+using Clock = std::chrono::steady_clock;
+
+const fs::path kSourceDir = BAKEOFF_SOURCE_DIR;
+const fs::path kTemplatesDir = fs::path(BAKEOFF_SHARED_DIR) / "templates";
+const fs::path kGemma4 =
+    kTemplatesDir / "gemma4" / "ollama-testdata-gemma4_31b_chat_template.2026-07-09.jinja2";
+constexpr int64_t kNowEpochS = 1767323045;  // the differential suite's pinned clock
+
+bakeoff::jinja::Options engine_options() {
+  bakeoff::jinja::Options options;
+  options.fixed_now_epoch_s = kNowEpochS;
+  return options;
+}
+
+// The `long` task's final history as step 7 renders it: system prompt, FAKE_HISTORY, the task
+// prompt, then the six reference tool calls with their results (bench/jinja/long_tail.json).
+ChatRequest long_task_request() {
+  const fs::path shared = kSourceDir / "tasks" / "shared";
+  ChatRequest r;
+  r.messages.push_back(
+      {{"role", "system"}, {"content", bakeoff::read_file(shared / "system_prompt.txt")}});
+  for (auto& m : Json::parse(bakeoff::read_file(shared / "fake_history.json")))
+    r.messages.push_back(m);
+  Json task = Json::parse(bakeoff::read_file(kSourceDir / "tasks" / "long.json"));
+  r.messages.push_back({{"role", "user"}, {"content", task.at("prompt")}});
+  for (auto& m :
+       Json::parse(bakeoff::read_file(kSourceDir / "bench" / "jinja" / "long_tail.json"))) {
+    r.messages.push_back(m);
+  }
+  r.tools = Json::parse(bakeoff::read_file(shared / "tools.json"));
+  r.add_generation_prompt = true;
+  r.bos_token = "<bos>";
+  r.eos_token = "<eos>";
+  return r;
+}
+
+// For templates that refuse the long history (strict role alternation, no tool role…).
+ChatRequest plain_request() {
+  ChatRequest r;
+  r.messages = Json::parse(R"([{"role":"user","content":"Hello! Who are you?"},
+    {"role":"assistant","content":"I am a helpful assistant."},
+    {"role":"user","content":"What is 2 + 2?"}])");
+  r.add_generation_prompt = true;
+  r.bos_token = "<bos>";
+  r.eos_token = "<eos>";
+  return r;
+}
+
+ChatTemplate compile_or_die(const fs::path& path) {
+  auto t = ChatTemplate::compile(bakeoff::read_file(path), engine_options());
+  if (!t) throw std::runtime_error(path.string() + ": " + t.error().to_string());
+  return std::move(t).value();
+}
+
+void BM_RenderGemma4LongHistory(benchmark::State& state) {
+  ChatTemplate tpl = compile_or_die(kGemma4);
+  // A prepared context, as Python's measurement passes a prepared dict (BM_BuildContext below
+  // measures the chat layer's context building on its own).
+  Json context = bakeoff::chat::build_context(long_task_request());
+  size_t bytes = 0;
+  for (auto _ : state) {
+    auto out = tpl.render_context(context);
+    if (!out) {
+      state.SkipWithError(out.error().to_string().c_str());
+      break;
+    }
+    bytes = out->size();
+    benchmark::DoNotOptimize(out);
+  }
+  state.counters["renders_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["prompt_bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_RenderGemma4LongHistory)->Unit(benchmark::kMicrosecond);
+
+void BM_CompileGemma4(benchmark::State& state) {
+  std::string source = bakeoff::read_file(kGemma4);
+  for (auto _ : state) {
+    auto t = ChatTemplate::compile(source, engine_options());
+    if (!t) {
+      state.SkipWithError(t.error().to_string().c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(t);
+  }
+}
+BENCHMARK(BM_CompileGemma4)->Unit(benchmark::kMicrosecond);
+
+void BM_BuildContext(benchmark::State& state) {
+  ChatRequest request = long_task_request();
+  for (auto _ : state) benchmark::DoNotOptimize(bakeoff::chat::build_context(request));
+}
+BENCHMARK(BM_BuildContext)->Unit(benchmark::kMicrosecond);
+
+// ---- summary: ours vs Python on every real template ----
+
+struct TemplateFile {
+  std::string name;
+  fs::path path;
+};
+
+std::vector<TemplateFile> real_templates() {
+  std::vector<TemplateFile> out;
+  for (const char* family : {"gemma4", "corpus"}) {
+    std::vector<TemplateFile> found;
+    for (const auto& e : fs::directory_iterator(kTemplatesDir / family)) {
+      auto ext = e.path().extension();
+      if (e.is_regular_file() && (ext == ".jinja" || ext == ".jinja2")) {
+        found.push_back({std::string(family) + "/" + e.path().filename().string(), e.path()});
+      }
+    }
+    std::sort(found.begin(), found.end(), [](auto& a, auto& b) { return a.name < b.name; });
+    out.insert(out.end(), found.begin(), found.end());
+  }
+  return out;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// name -> Python's record ({context, renders_per_s} or {error}).
+std::map<std::string, Json> python_rates(const std::vector<TemplateFile>& templates,
+                                         const std::vector<ChatRequest>& contexts) {
+  Json job = {{"oracle_dir", (kSourceDir / "tests" / "jinja_diff").string()},
+              {"now_epoch_s", kNowEpochS},
+              {"min_seconds", 0.05},
+              {"contexts", Json::array()},
+              {"templates", Json::array()}};
+  for (const auto& c : contexts) job["contexts"].push_back(bakeoff::chat::build_context(c));
+  for (const auto& t : templates)
+    job["templates"].push_back({{"name", t.name}, {"path", t.path.string()}});
+  fs::path job_path =
+      fs::temp_directory_path() / fmt::format("bakeoff_bench_jinja_{}.json", getpid());
+  bakeoff::write_file_atomic(job_path, job.dump());
+  std::string command =
+      shell_quote(BAKEOFF_PYTHON) + " " +
+      shell_quote((kSourceDir / "bench" / "jinja" / "py_render_rate.py").string()) + " " +
+      shell_quote(job_path.string());
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("cannot run " + command);
+  std::string text;
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) text.append(buffer, n);
+  int status = pclose(pipe);
+  fs::remove(job_path);
+  if (status != 0) throw std::runtime_error(fmt::format("{} failed (status {})", command, status));
+  std::map<std::string, Json> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    Json record = Json::parse(text.substr(start, end - start));
+    out[record.at("name").get<std::string>()] = record;
+    start = end + 1;
+  }
+  return out;
+}
+
+// Best of three batches, each at least min_seconds long (as py_render_rate.py measures).
+double our_renders_per_second(const ChatTemplate& tpl, const ChatRequest& request,
+                              double min_seconds = 0.05) {
+  Json context = bakeoff::chat::build_context(request);
+  auto batch = [&](size_t n) {
+    auto start = Clock::now();
+    for (size_t i = 0; i < n; ++i) benchmark::DoNotOptimize(tpl.render_context(context));
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
+  size_t n = 1;
+  double elapsed = batch(n);
+  while (elapsed < min_seconds) {
+    n = elapsed < min_seconds / 10 ? n * 10
+                                   : static_cast<size_t>(n * 1.2 * min_seconds / elapsed) + 1;
+    elapsed = batch(n);
+  }
+  double best = std::min({elapsed, batch(n), batch(n)});
+  return static_cast<double>(n) / best;
+}
+
+// Median of 9 compiles, in microseconds.
+double compile_microseconds(const std::string& source) {
+  std::vector<double> times;
+  for (int i = 0; i < 9; ++i) {
+    auto start = Clock::now();
+    auto t = ChatTemplate::compile(source, engine_options());
+    times.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+    benchmark::DoNotOptimize(t);
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+void print_summary() {
+  auto templates = real_templates();
+  std::vector<ChatRequest> contexts = {long_task_request(), plain_request()};
+  fmt::print("\nMeasuring Python jinja2 ({}) on {} templates…\n", BAKEOFF_PYTHON, templates.size());
+  std::fflush(stdout);
+  auto python = python_rates(templates, contexts);
+
+  struct Row {
+    std::string name;
+    double ours = 0, theirs = 0;
+  };
+  std::vector<Row> rows;
+  std::vector<std::string> skipped;
+  double max_compile_us = 0;
+  std::string max_compile_name;
+  for (const auto& t : templates) {
+    std::string source = bakeoff::read_file(t.path);
+    double us = compile_microseconds(source);
+    if (us > max_compile_us) max_compile_us = us, max_compile_name = t.name;
+    auto compiled = ChatTemplate::compile(source, engine_options());
+    const Json& py = python[t.name];
+    if (!compiled) {
+      skipped.push_back(t.name + " (ours: " + compiled.error().message + ")");
+      continue;
+    }
+    if (!py.contains("renders_per_s")) {
+      skipped.push_back(t.name + " (Python: " + py.value("error", std::string("no answer")) + ")");
+      continue;
+    }
+    const ChatRequest& request = contexts[py.at("context").get<size_t>()];
+    if (auto out = compiled->render(request); !out) {
+      skipped.push_back(t.name + " (ours fails: " + out.error().message + ")");
+      continue;
+    }
+    rows.push_back(
+        {t.name, our_renders_per_second(*compiled, request), py.at("renders_per_s").get<double>()});
+  }
+  std::sort(rows.begin(), rows.end(),
+            [](const Row& a, const Row& b) { return a.ours / a.theirs < b.ours / b.theirs; });
+
+  std::string gemma_name = "gemma4/" + kGemma4.filename().string();
+  for (const auto& r : rows) {
+    if (r.name != gemma_name) continue;
+    fmt::print(
+        "Gemma 4 2026-07-09, long task history ({} messages, {} tools): ours {:.0f} renders/s, "
+        "Python {:.0f} renders/s, ratio {:.1f}x (target >= 20x)\n",
+        contexts[0].messages.size(), contexts[0].tools.size(), r.ours, r.theirs, r.ours / r.theirs);
+  }
+  fmt::print("Slowest ratios (ours/Python renders per second):\n");
+  for (size_t i = 0; i < rows.size() && i < 8; ++i) {
+    fmt::print("  {:7.1f}x  ours {:9.0f}/s  Python {:7.0f}/s  {}\n", rows[i].ours / rows[i].theirs,
+               rows[i].ours, rows[i].theirs, rows[i].name);
+  }
+  if (!rows.empty()) {
+    fmt::print("Every real template: worst ratio {:.1f}x on {} over {} templates (target >= 10x)\n",
+               rows[0].ours / rows[0].theirs, rows[0].name, rows.size());
+  }
+  fmt::print("Compile: max {:.0f} us on {} over {} templates (target < 1000 us)\n", max_compile_us,
+             max_compile_name, templates.size());
+  if (!skipped.empty()) {
+    fmt::print("Not compared ({}):\n", skipped.size());
+    for (const auto& s : skipped) fmt::print("  {}\n", s);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool summary = true;
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--no-summary") == 0) {
+      summary = false;
+    } else {
+      args.push_back(argv[i]);
+    }
+  }
+  int count = static_cast<int>(args.size());
+  benchmark::Initialize(&count, args.data());
+  if (benchmark::ReportUnrecognizedArguments(count, args.data())) return 2;
+  try {
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    if (summary) print_summary();
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "bench_jinja: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}
