@@ -43,6 +43,10 @@ Json manifest_entry(const Json& trace) {
                              : "";
   entry["fingerprint"] = trace.contains("fingerprint") ? trace["fingerprint"] : Json::object();
   entry["trace"] = "units/" + id + ".json";
+  // A-vs-A controls say which unit they re-run (compare pairs them with it only).
+  for (const char* key : {"duplicate_of", "control"}) {
+    if (trace.contains(key) && trace[key].is_string()) entry[key] = trace[key];
+  }
   return entry;
 }
 

@@ -51,6 +51,22 @@ std::vector<UnitSpec> plan_units(const std::vector<std::string>& arms,
   return units;
 }
 
+std::vector<UnitSpec> add_concurrent_controls(const std::vector<UnitSpec>& units) {
+  std::vector<UnitSpec> out;
+  for (const auto& u : units) {
+    out.push_back(u);
+    out.back().index = out.size() - 1;
+    if (u.repeat != 1 || !u.duplicate_of.empty()) continue;
+    UnitSpec dup = u;
+    dup.unit_id = u.unit_id + ".concurrent";
+    dup.duplicate_of = u.unit_id;
+    dup.control = "concurrent";
+    dup.index = out.size();
+    out.push_back(std::move(dup));
+  }
+  return out;
+}
+
 Result<Shard> parse_shard(std::string_view text) {
   auto bad = [&] {
     return Error{"usage",
@@ -131,47 +147,68 @@ SweepResult run_sweep(store::RunStore& store, const std::vector<UnitSpec>& units
   std::FILE* out = options.progress == ProgressMode::none ? nullptr : options.progress_stream;
   detail::Progress progress(out, bar, todo.size(), result.skipped);
 
+  // A unit and its concurrent control form one work item: they start together.
+  std::vector<std::vector<const UnitSpec*>> items;
+  for (const UnitSpec* u : todo) {
+    if (!items.empty() && u->control == "concurrent" && items.back().size() == 1 &&
+        items.back().front()->unit_id == u->duplicate_of) {
+      items.back().push_back(u);
+    } else {
+      items.push_back({u});
+    }
+  }
+
   std::atomic<size_t> next{0};
   std::mutex result_mutex;
   loop::BlobSink sink = [&store](std::string_view bytes) { return store.put_blob(bytes); };
+  auto run_one = [&](const UnitSpec& unit) {
+    progress.started();
+    Json trace;
+    try {
+      trace = runner(unit, sink);
+    } catch (const std::exception& e) {
+      trace = error_trace(unit, "error:exception", e.what());
+    }
+    // The runner's trace must be this unit's, whatever it did.
+    trace["unit_id"] = unit.unit_id;
+    if (!unit.duplicate_of.empty()) {
+      trace["duplicate_of"] = unit.duplicate_of;
+      trace["control"] = unit.control;
+    }
+    std::string halt;
+    int steps = 0;
+    double wall = 0;
+    if (trace.contains("final") && trace["final"].is_object()) {
+      halt = trace["final"].value("halt_reason", "");
+      steps = trace["final"].value("steps_used", 0);
+      wall = trace["final"].value("wall_clock_s", 0.0);
+    }
+    const bool error = store::is_error_halt(halt);
+    try {
+      store.write_unit(trace);
+    } catch (const std::exception& e) {
+      // A unit that cannot be stored is lost; say so and go on with the others.
+      halt = fmt::format("unstored ({})", e.what());
+    }
+    {
+      std::lock_guard lock(result_mutex);
+      ++result.executed;
+      if (error) ++result.errors;
+      result.executed_units.push_back(unit.unit_id);
+    }
+    progress.finished(unit.unit_id, halt, steps, wall, error);
+  };
   auto worker = [&] {
-    for (size_t i = next++; i < todo.size(); i = next++) {
-      const UnitSpec& unit = *todo[i];
-      progress.started();
-      Json trace;
-      try {
-        trace = runner(unit, sink);
-      } catch (const std::exception& e) {
-        trace = error_trace(unit, "error:exception", e.what());
-      }
-      // The runner's trace must be this unit's, whatever it did.
-      trace["unit_id"] = unit.unit_id;
-      std::string halt;
-      int steps = 0;
-      double wall = 0;
-      if (trace.contains("final") && trace["final"].is_object()) {
-        halt = trace["final"].value("halt_reason", "");
-        steps = trace["final"].value("steps_used", 0);
-        wall = trace["final"].value("wall_clock_s", 0.0);
-      }
-      const bool error = store::is_error_halt(halt);
-      try {
-        store.write_unit(trace);
-      } catch (const std::exception& e) {
-        // A unit that cannot be stored is lost; say so and go on with the others.
-        halt = fmt::format("unstored ({})", e.what());
-      }
-      {
-        std::lock_guard lock(result_mutex);
-        ++result.executed;
-        if (error) ++result.errors;
-        result.executed_units.push_back(unit.unit_id);
-      }
-      progress.finished(unit.unit_id, halt, steps, wall, error);
+    for (size_t i = next++; i < items.size(); i = next++) {
+      const auto& item = items[i];
+      std::vector<std::thread> partners;
+      for (size_t k = 1; k < item.size(); ++k) partners.emplace_back(run_one, std::cref(*item[k]));
+      run_one(*item.front());
+      for (auto& t : partners) t.join();
     }
   };
   const int threads = std::max(
-      1, std::min<int>(options.concurrency, static_cast<int>(std::max<size_t>(todo.size(), 1))));
+      1, std::min<int>(options.concurrency, static_cast<int>(std::max<size_t>(items.size(), 1))));
   std::vector<std::thread> pool;
   for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();

@@ -33,6 +33,10 @@ struct UnitSpec {
   Json canonical_settings = Json::object();
   arms::RunSettings settings;
   size_t index = 0;
+  // An A-vs-A control that re-runs another unit (recorded in the trace and the manifest, so
+  // compare pairs it with that unit only): `control` says how, e.g. "concurrent".
+  std::string duplicate_of;
+  std::string control;
 };
 
 // First 8 hex digits of sha256(canonical.dump()).
@@ -46,6 +50,13 @@ std::string make_unit_id(std::string_view arm, std::string_view task, std::strin
 std::vector<UnitSpec> plan_units(const std::vector<std::string>& arms,
                                  const std::vector<std::string>& tasks,
                                  const std::vector<SettingsCell>& settings, int repeats);
+
+// Adds, right after every repeat-1 unit, its concurrent A-vs-A control: the same unit again,
+// id "<unit_id>.concurrent", run at the same time as the original (run_sweep starts the two
+// together whatever the concurrency), so compare measures each path's own non-determinism
+// under concurrent load. Serial controls need nothing: repeats 1..N of one arm are that.
+// Plan indexes are renumbered.
+std::vector<UnitSpec> add_concurrent_controls(const std::vector<UnitSpec>& units);
 
 // --shard I/N (1 ≤ I ≤ N): the units whose plan index % N == I-1.
 struct Shard {

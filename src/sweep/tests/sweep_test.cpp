@@ -229,3 +229,41 @@ TEST(Progress, BarLineShowsDoneRunningErrorsElapsedAndEta) {
 
 }  // namespace
 }  // namespace bakeoff::sweep
+
+namespace bakeoff::sweep {
+namespace {
+
+TEST(Controls, ConcurrentControlFollowsEachFirstRepeat) {
+  auto units = add_concurrent_controls(matrix(2));
+  ASSERT_EQ(units.size(), 18u);  // 12 + one control per repeat-1 unit (6)
+  EXPECT_EQ(units[1].unit_id, units[0].unit_id + ".concurrent");
+  EXPECT_EQ(units[1].duplicate_of, units[0].unit_id);
+  EXPECT_EQ(units[1].control, "concurrent");
+  EXPECT_EQ(units[1].repeat, 1);
+  for (size_t i = 0; i < units.size(); ++i) EXPECT_EQ(units[i].index, i);
+  for (const auto& u : units) {
+    if (u.repeat == 2) EXPECT_TRUE(u.duplicate_of.empty());
+  }
+}
+
+TEST(Controls, ControlRunsAtTheSameTimeAsItsOriginalEvenAtConcurrencyOne) {
+  ScratchDir tmp;
+  auto store = store::RunStore::open(tmp.path);
+  ASSERT_TRUE(store);
+  SettingsCell cell;
+  auto units = add_concurrent_controls(plan_units({"control"}, {"memory"}, {cell}, 2));
+  FakeRunner fake;
+  fake.sleep_ms = 50;
+  auto r = run_sweep(**store, units, quiet(1), fake.runner());
+  EXPECT_EQ(r.executed, 3u);
+  EXPECT_EQ(fake.max_in_flight.load(), 2);
+  auto entries = (*store)->unit_entries();
+  const Json& dup = entries.at(units[1].unit_id);
+  EXPECT_EQ(dup["duplicate_of"], units[0].unit_id);
+  EXPECT_EQ(dup["control"], "concurrent");
+  EXPECT_EQ((*store)->load_unit(units[1].unit_id).value()["duplicate_of"], units[0].unit_id);
+  EXPECT_FALSE(entries.at(units[0].unit_id).contains("duplicate_of"));
+}
+
+}  // namespace
+}  // namespace bakeoff::sweep
