@@ -44,7 +44,7 @@ Result<Json> decode_openai_arguments(const Json& messages) {
 
 Result<ChatTemplate, jinja::TemplateError> ChatTemplate::compile(std::string_view source,
                                                                  jinja::Options options) {
-  auto compiled = jinja::Template::compile(source, std::move(options));
+  auto compiled = jinja::Template::compile(source, options);
   if (!compiled) return compiled.error();
   return ChatTemplate(std::move(compiled).value(), std::string(source));
 }
