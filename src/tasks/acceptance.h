@@ -19,7 +19,13 @@ struct CheckResult {
   std::string detail;  // why it passed or failed, quoting what was found
 };
 
+// Evaluates the task's checks (kinds: contains, not_contains, matches, not_matches,
+// max_sentences, any_of, all_of, called, not_called, called_with, not_called_with; see
+// tasks/README.md) on the final answer and the calls made, in the task's order.
 std::vector<CheckResult> check_acceptance(const Task& task, const std::string& final_answer,
                                           const std::vector<CallRecord>& calls);
+
+// True when every check passed (the trace's final.accepted).
+bool all_passed(const std::vector<CheckResult>& results);
 
 }  // namespace bakeoff::tasks

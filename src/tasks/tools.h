@@ -11,10 +11,10 @@
 namespace bakeoff::tasks {
 
 struct ToolOutcome {
-  Json args_norm;            // the normalised arguments the tool computed with
-  Json result;               // e.g. {"results":[…]} or {"error":"missing_required","arg":"query"}
-  std::string result_text;   // the exact text fed back to the model (compact JSON of result)
-  std::string result_sha256; // sha256(result_text)
+  Json args_norm;           // the normalised arguments the tool computed with
+  Json result;              // e.g. {"results":[…]} or {"error":"missing_required","arg":"query"}
+  std::string result_text;  // the exact text fed back to the model (compact JSON of result)
+  std::string result_sha256;  // sha256(result_text)
 };
 
 // One run's tool environment: fresh state per unit.
