@@ -13,11 +13,11 @@
 namespace bakeoff::formats {
 
 struct ToolCall {
-  std::string id;      // empty when the native syntax carries none
+  std::string id;  // empty when the native syntax carries none
   std::string name;
   Json arguments = Json::object();  // type-exact as emitted (2016 vs "2016")
-  std::string raw;     // the exact span of the completion this call came from
-  size_t offset = 0;   // byte offset of that span in the completion
+  std::string raw;                  // the exact span of the completion this call came from
+  size_t offset = 0;                // byte offset of that span in the completion
 };
 
 // A problem found while parsing; offset is a byte offset into the completion.
@@ -30,8 +30,12 @@ struct ParsedCompletion {
   std::string content;
   std::string thinking;
   std::vector<ToolCall> tool_calls;
-  std::vector<ParseIssue> errors;   // non-empty: something looked like a call but did not parse
-  bool markers_stripped = false;    // control-token text is missing (e.g. `call:f{…}` bare)
+  std::vector<ParseIssue> errors;  // non-empty: something looked like a call but did not parse
+  bool markers_stripped = false;   // control-token text is missing (e.g. `call:f{…}` bare)
+  // Deviations from the canonical syntax that the parser recovered from (a missing `}`,
+  // `key=value`, an extra `<tool_call|>` …): the result is usable, but the completion was not
+  // canonical.
+  std::vector<ParseIssue> repairs;
 };
 
 // Incremental parser: feed chunks, then finish(). Same result as Format::parse on the whole text.

@@ -1,0 +1,117 @@
+#include "formats/python_text.h"
+
+#include <charconv>
+#include <cmath>
+#include <string>
+
+namespace bakeoff::formats::detail {
+
+std::string python_float_repr(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
+  // Shortest round-trip digits in scientific form ("-1.2345e+06"); Python repr uses the same
+  // digits (David Gay's mode 0) and only the layout differs.
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
+  std::string_view sci(buf, static_cast<size_t>(res.ptr - buf));
+  std::string sign;
+  if (!sci.empty() && sci.front() == '-') {
+    sign = "-";
+    sci.remove_prefix(1);
+  }
+  size_t e_pos = sci.find('e');
+  std::string_view mantissa = sci.substr(0, e_pos);
+  int exponent = std::stoi(std::string(sci.substr(e_pos + 1)));
+  std::string digits;
+  for (char c : mantissa)
+    if (c != '.') digits += c;
+
+  if (exponent < -4 || exponent >= 16) {
+    std::string out = sign + digits.substr(0, 1);
+    if (digits.size() > 1) out += "." + digits.substr(1);
+    out += exponent < 0 ? "e-" : "e+";
+    std::string exp_digits = std::to_string(exponent < 0 ? -exponent : exponent);
+    if (exp_digits.size() < 2) exp_digits.insert(0, "0");
+    return out + exp_digits;
+  }
+  int point = exponent + 1;  // digits before the decimal point
+  auto ndigits = static_cast<int>(digits.size());
+  if (point <= 0) return sign + "0." + std::string(static_cast<size_t>(-point), '0') + digits;
+  if (point < ndigits)
+    return sign + digits.substr(0, static_cast<size_t>(point)) + "." +
+           digits.substr(static_cast<size_t>(point));
+  return sign + digits + std::string(static_cast<size_t>(point - ndigits), '0') + ".0";
+}
+
+namespace {
+
+char32_t lower_code_point(char32_t c) {
+  if (c >= U'A' && c <= U'Z') return c + 32;
+  if (c < 0xC0) return c;
+  if (c <= 0xDE) return c == 0xD7 ? c : c + 32;
+  if (c >= 0x100 && c <= 0x137) return (c % 2 == 0) ? c + 1 : c;
+  if (c >= 0x139 && c <= 0x148) return (c % 2 == 1) ? c + 1 : c;
+  if (c >= 0x14A && c <= 0x177) return (c % 2 == 0) ? c + 1 : c;
+  if (c == 0x178) return 0xFF;
+  if (c >= 0x179 && c <= 0x17E) return (c % 2 == 1) ? c + 1 : c;
+  if (c == 0x386) return 0x3AC;
+  if (c >= 0x388 && c <= 0x38A) return c + 37;
+  if (c == 0x38C) return 0x3CC;
+  if (c == 0x38E || c == 0x38F) return c + 63;
+  if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 32;
+  if (c >= 0x400 && c <= 0x40F) return c + 80;
+  if (c >= 0x410 && c <= 0x42F) return c + 32;
+  return c;
+}
+
+void append_utf8(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+}  // namespace
+
+std::string python_lower(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    auto b = static_cast<unsigned char>(text[i]);
+    if (b < 0x80) {
+      out += static_cast<char>(lower_code_point(b));
+      ++i;
+      continue;
+    }
+    // Only two-byte sequences hold the capitals we lower; anything else is copied as is.
+    if ((b & 0xE0) == 0xC0 && i + 1 < text.size() &&
+        (static_cast<unsigned char>(text[i + 1]) & 0xC0) == 0x80) {
+      char32_t c =
+          (static_cast<char32_t>(b & 0x1F) << 6) | (static_cast<unsigned char>(text[i + 1]) & 0x3F);
+      if (c == 0x130) {
+        out += "i\xCC\x87";  // U+0130 lowers to "i" + U+0307 in Python
+      } else {
+        append_utf8(out, lower_code_point(c));
+      }
+      i += 2;
+      continue;
+    }
+    out += text[i];
+    ++i;
+  }
+  return out;
+}
+
+}  // namespace bakeoff::formats::detail
