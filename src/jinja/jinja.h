@@ -25,9 +25,9 @@ struct Limits {
 };
 
 struct Options {
-  bool trim_blocks = true;              // HF sets both
+  bool trim_blocks = true;  // HF sets both
   bool lstrip_blocks = true;
-  bool keep_trailing_newline = false;   // jinja2's default
+  bool keep_trailing_newline = false;  // jinja2's default
   Limits limits;
   // strftime_now() formats this instant (seconds since the epoch, UTC) instead of the clock:
   // reproducible renders and differential tests.

@@ -1,0 +1,179 @@
+// Expression evaluation (the other half of the interpreter).
+#include <fmt/format.h>
+
+#include "jinja/error.h"
+#include "jinja/interpreter.h"
+#include "jinja/value_ops.h"
+
+namespace bakeoff::jinja {
+
+Value Interpreter::eval(const Expr& e) {
+  // Fast paths that cannot fail.
+  if (e.kind == ExprKind::Const) return e.value;
+  if (e.kind == ExprKind::Name) return lookup(e.sym);
+  try {
+    return eval_inner(e);
+  } catch (JinjaError& err) {
+    if (err.line == 0) {
+      err.line = e.line;
+      err.column = e.col;
+    }
+    throw;
+  }
+}
+
+Value Interpreter::loop_attr(const Value& loop, const std::string& name) {
+  const auto& lo = *static_cast<const LoopObj*>(loop.obj.get());
+  if (lo.items == nullptr) return Value::undefined("the loop has ended");
+  const auto& items = *lo.items;
+  auto n = static_cast<int64_t>(items.size());
+  auto i = static_cast<int64_t>(lo.index0);
+  if (name == "index0") return Value::integer(i);
+  if (name == "index") return Value::integer(i + 1);
+  if (name == "first") return Value::boolean(i == 0);
+  if (name == "last") return Value::boolean(i == n - 1);
+  if (name == "length") return Value::integer(n);
+  if (name == "revindex") return Value::integer(n - i);
+  if (name == "revindex0") return Value::integer(n - i - 1);
+  if (name == "depth") return Value::integer(lo.depth0 + 1);
+  if (name == "depth0") return Value::integer(lo.depth0);
+  if (name == "previtem") {
+    if (i == 0) return Value::undefined("there is no previous item");
+    return items[static_cast<size_t>(i - 1)];
+  }
+  if (name == "nextitem") {
+    if (i + 1 >= n) return Value::undefined("there is no next item");
+    return items[static_cast<size_t>(i + 1)];
+  }
+  return Value::undefined(fmt::format("'LoopContext' object has no attribute '{}'", name));
+}
+
+Value Interpreter::call_loop_method(const Value& loop, const std::string& name, CallArgs& args) {
+  auto& lo = *static_cast<LoopObj*>(loop.obj.get());
+  if (name == "cycle") {
+    if (args.pos.empty()) fail("runtime", "TypeError: no items for cycling given");
+    return args.pos[lo.index0 % args.pos.size()];
+  }
+  if (name == "changed") {
+    bool changed = !lo.has_changed || lo.last_changed.size() != args.pos.size();
+    if (!changed) {
+      for (size_t k = 0; k < args.pos.size(); ++k) {
+        if (!py_equal(lo.last_changed[k], args.pos[k])) changed = true;
+      }
+    }
+    lo.has_changed = true;
+    lo.last_changed = args.pos;
+    return Value::boolean(changed);
+  }
+  return call_value(loop_attr(loop, name), args);
+}
+
+Value Interpreter::eval_inner(const Expr& e) {
+  switch (e.kind) {
+    case ExprKind::Const:
+      return e.value;
+    case ExprKind::Name:
+      return lookup(e.sym);
+    case ExprKind::Getattr: {
+      Value obj = eval(*e.a);
+      if (obj.kind == Kind::Loop) return loop_attr(obj, e.name);
+      return get_attr(obj, e.name);
+    }
+    case ExprKind::Getitem: {
+      Value obj = eval(*e.a);
+      Value key = eval(*e.b);
+      if (obj.kind == Kind::Loop && key.kind == Kind::String) return loop_attr(obj, key.str());
+      return get_item(obj, key);
+    }
+    case ExprKind::Slice: {
+      Value obj = eval(*e.a);
+      Value none = Value::none();
+      Value start = e.b ? eval(*e.b) : none;
+      Value stop = e.c ? eval(*e.c) : none;
+      Value step = e.d ? eval(*e.d) : none;
+      return slice(obj, start, stop, step);
+    }
+    case ExprKind::Call:
+      return eval_call(e, nullptr);
+    case ExprKind::Filter:
+      return eval_filter(e, nullptr);
+    case ExprKind::Test: {
+      Value in = eval(*e.a);
+      if (e.fn < 0) fail("syntax", fmt::format("No test named '{}'.", e.name));
+      CallArgs args;
+      eval_args(e, args);
+      bool r = apply_test(*this, e.fn, in, args);
+      return Value::boolean(e.negated ? !r : r);
+    }
+    case ExprKind::Binary: {
+      Value a = eval(*e.a);
+      Value b = eval(*e.b);
+      return binary_op(static_cast<BinOp>(e.op), a, b);
+    }
+    case ExprKind::Unary: {
+      Value a = eval(*e.a);
+      return e.op == '-' ? negate(a) : unary_plus(a);
+    }
+    case ExprKind::And: {
+      Value a = eval(*e.a);
+      if (!truthy(a)) return a;
+      return eval(*e.b);
+    }
+    case ExprKind::Or: {
+      Value a = eval(*e.a);
+      if (truthy(a)) return a;
+      return eval(*e.b);
+    }
+    case ExprKind::Not:
+      return Value::boolean(!truthy(eval(*e.a)));
+    case ExprKind::Compare: {
+      Value left = eval(*e.a);
+      for (size_t k = 0; k < e.ops.size(); ++k) {
+        Value right = eval(*e.args[k]);
+        if (!compare_op(e.ops[k], left, right)) return Value::boolean(false);
+        left = std::move(right);
+      }
+      return Value::boolean(true);
+    }
+    case ExprKind::CondExpr: {
+      if (truthy(eval(*e.a))) return eval(*e.b);
+      if (e.c) return eval(*e.c);
+      return Value::undefined(fmt::format(
+          "the inline if-expression on line {} evaluated to false and no else section was defined.",
+          e.line));
+    }
+    case ExprKind::List:
+    case ExprKind::Tuple: {
+      std::vector<Value> items;
+      items.reserve(e.args.size());
+      for (const auto& a : e.args) items.push_back(eval(*a));
+      return e.kind == ExprKind::List ? Value::list(std::move(items))
+                                      : Value::tuple(std::move(items));
+    }
+    case ExprKind::Dict: {
+      Value d = Value::dict();
+      auto& obj = d.dict_obj();
+      for (size_t k = 0; k + 1 < e.args.size(); k += 2) {
+        Value key = eval(*e.args[k]);
+        if (key.kind == Kind::List || key.kind == Kind::Dict || key.kind == Kind::Undefined) {
+          if (key.kind == Kind::Undefined)
+            fail("runtime", "TypeError: unhashable type: 'Undefined'");
+          fail("runtime", fmt::format("TypeError: unhashable type: '{}'", type_name(key)));
+        }
+        obj.set(std::move(key), eval(*e.args[k + 1]));
+      }
+      return d;
+    }
+    case ExprKind::Concat: {
+      std::string s;
+      for (const auto& a : e.args) {
+        append_str(s, eval(*a));
+        if (s.size() > kMaxSequenceSize) fail("limit", "string too large");
+      }
+      return Value::string(std::move(s));
+    }
+  }
+  return Value();
+}
+
+}  // namespace bakeoff::jinja

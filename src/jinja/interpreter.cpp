@@ -1,0 +1,499 @@
+#include "jinja/interpreter.h"
+
+#include <fmt/format.h>
+
+#include "jinja/error.h"
+#include "jinja/value_ops.h"
+
+namespace bakeoff::jinja {
+
+Interpreter::Interpreter(const Template::Impl& tpl, const Json& context)
+    : tpl_(tpl), slots_(tpl.initial_slots) {
+  if (context.is_object()) {
+    const auto& symbols = tpl.parsed.symbols;
+    // Context names the template never mentions are never converted.
+    for (const auto& [key, value] : context.items()) {
+      for (size_t i = 0; i < symbols.size(); ++i) {
+        if (symbols[i] == key) {
+          slots_[i] = from_json(value);
+          break;
+        }
+      }
+    }
+  }
+  deadline_ = std::chrono::steady_clock::now() + tpl.options.limits.max_wall_time;
+}
+
+std::string Interpreter::run() {
+  std::string out;
+  out.reserve(4096);
+  out_ = &out;
+  exec_body(tpl_.parsed.body);
+  check_output();
+  return out;
+}
+
+void Interpreter::spend(size_t units) {
+  size_t before = fuel_;
+  fuel_ += units;
+  if (fuel_ > tpl_.options.limits.max_loop_iterations) {
+    fail("limit", fmt::format("loop iteration limit exceeded ({} iterations)",
+                              tpl_.options.limits.max_loop_iterations));
+  }
+  if ((before >> 10) != (fuel_ >> 10) && std::chrono::steady_clock::now() > deadline_) {
+    fail("limit", fmt::format("render time limit exceeded ({} ms)",
+                              tpl_.options.limits.max_wall_time.count()));
+  }
+}
+
+void Interpreter::check_output() {
+  if (out_->size() > tpl_.options.limits.max_output_bytes) {
+    fail("limit", fmt::format("output size limit exceeded ({} bytes)",
+                              tpl_.options.limits.max_output_bytes));
+  }
+}
+
+Value Interpreter::lookup(int sym) const {
+  for (size_t k = locals_.size(); k-- > frame_base_;) {
+    if (locals_[k].first == sym) return locals_[k].second;
+  }
+  if (closure_ != nullptr) {
+    for (size_t k = closure_->size(); k-- > 0;) {
+      if ((*closure_)[k].first == sym) return (*closure_)[k].second;
+    }
+  }
+  return slots_[static_cast<size_t>(sym)];
+}
+
+void Interpreter::bind_local(int sym, const Value& v) {
+  for (size_t k = scope_base_; k < locals_.size(); ++k) {
+    if (locals_[k].first == sym) {
+      locals_[k].second = v;
+      return;
+    }
+  }
+  locals_.emplace_back(sym, v);
+}
+
+void Interpreter::assign(const Target& t, const Value& v) {
+  switch (t.kind) {
+    case Target::Name:
+      if (frame_base_ == 0 && scope_base_ == 0 && closure_ == nullptr) {
+        slots_[static_cast<size_t>(t.sym)] = v;
+      } else {
+        bind_local(t.sym, v);
+      }
+      return;
+    case Target::Tuple: {
+      if (v.is_undefined()) fail("undefined", "cannot unpack an undefined value");
+      std::vector<Value> items = iterate(v);
+      if (items.size() > t.items.size()) {
+        fail("runtime",
+             fmt::format("ValueError: too many values to unpack (expected {})", t.items.size()));
+      }
+      if (items.size() < t.items.size()) {
+        fail("runtime", fmt::format("ValueError: not enough values to unpack (expected {}, got {})",
+                                    t.items.size(), items.size()));
+      }
+      for (size_t i = 0; i < items.size(); ++i) assign(t.items[i], items[i]);
+      return;
+    }
+    case Target::Attr: {
+      Value ns = lookup(t.sym);
+      if (ns.kind != Kind::Namespace) {
+        fail("runtime", "TemplateRuntimeError: cannot assign attribute on non-namespace object");
+      }
+      static_cast<NamespaceObj*>(ns.obj.get())->set(t.attr, v);
+      return;
+    }
+  }
+}
+
+Flow Interpreter::exec_body(const Body& body) {
+  for (const auto& s : body) {
+    Flow f = exec(*s);
+    if (f != Flow::Normal) return f;
+  }
+  return Flow::Normal;
+}
+
+std::string Interpreter::render_body_to_string(const Body& body) {
+  std::string buf;
+  std::string* saved = out_;
+  out_ = &buf;
+  try {
+    exec_body(body);
+  } catch (...) {
+    out_ = saved;
+    throw;
+  }
+  out_ = saved;
+  return buf;
+}
+
+Flow Interpreter::exec(const Stmt& s) {
+  try {
+    switch (s.kind) {
+      case StmtKind::Data:
+        *out_ += s.text;
+        return Flow::Normal;
+      case StmtKind::Print: {
+        Value v = eval(*s.expr);
+        append_str(*out_, v);
+        if (out_->size() > tpl_.options.limits.max_output_bytes) check_output();
+        return Flow::Normal;
+      }
+      case StmtKind::If:
+        for (const auto& [test, body] : s.branches) {
+          if (truthy(eval(*test))) return exec_body(body);
+        }
+        return exec_body(s.else_body);
+      case StmtKind::For:
+        exec_for(s, eval(*s.expr), 0);
+        return Flow::Normal;
+      case StmtKind::Set:
+        assign(s.target, eval(*s.expr));
+        return Flow::Normal;
+      case StmtKind::SetBlock: {
+        Value v = Value::string(render_body_to_string(s.body));
+        if (s.expr) v = eval_filter(*s.expr, &v);
+        assign(s.target, v);
+        return Flow::Normal;
+      }
+      case StmtKind::Macro:
+        exec_macro_def(s);
+        return Flow::Normal;
+      case StmtKind::CallBlock:
+        exec_call_block(s);
+        return Flow::Normal;
+      case StmtKind::FilterBlock: {
+        Value v = Value::string(render_body_to_string(s.body));
+        append_str(*out_, eval_filter(*s.expr, &v));
+        return Flow::Normal;
+      }
+      case StmtKind::With: {
+        size_t saved_scope = scope_base_;
+        size_t start = locals_.size();
+        std::vector<Value> values;
+        for (const auto& [t, e] : s.assigns) values.push_back(eval(*e));
+        scope_base_ = start;
+        // A with-scope is a real scope even at the top level.
+        const auto* saved_closure = closure_;
+        static const std::vector<std::pair<int, Value>> kEmpty;
+        if (closure_ == nullptr && frame_base_ == 0) closure_ = &kEmpty;
+        for (size_t i = 0; i < values.size(); ++i) assign(s.assigns[i].first, values[i]);
+        Flow f;
+        try {
+          f = exec_body(s.body);
+        } catch (...) {
+          locals_.resize(start);
+          scope_base_ = saved_scope;
+          closure_ = saved_closure;
+          throw;
+        }
+        locals_.resize(start);
+        scope_base_ = saved_scope;
+        closure_ = saved_closure;
+        return f;
+      }
+      case StmtKind::Scope:
+        return exec_body(s.body);
+      case StmtKind::Break:
+        return Flow::Break;
+      case StmtKind::Continue:
+        return Flow::Continue;
+      case StmtKind::Do:
+        eval(*s.expr);
+        return Flow::Normal;
+    }
+  } catch (JinjaError& e) {
+    if (e.line == 0) {
+      e.line = s.line;
+      e.column = s.col;
+    }
+    throw;
+  }
+  return Flow::Normal;
+}
+
+void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
+  std::vector<Value> items = iterate(iterable);
+  size_t saved_scope = scope_base_;
+  size_t start = locals_.size();
+  const auto* saved_closure = closure_;
+  static const std::vector<std::pair<int, Value>> kEmpty;
+  // Loop bodies are scopes: a `set` inside does not leak out (hence namespace()).
+  if (closure_ == nullptr && frame_base_ == 0) closure_ = &kEmpty;
+  scope_base_ = start;
+  auto restore = [&] {
+    locals_.resize(start);
+    scope_base_ = saved_scope;
+    closure_ = saved_closure;
+  };
+  try {
+    if (s.cond) {
+      std::vector<Value> kept;
+      for (const auto& item : items) {
+        spend();
+        locals_.resize(start);
+        assign(s.target, item);
+        if (truthy(eval(*s.cond))) kept.push_back(item);
+      }
+      items = std::move(kept);
+    }
+    Value loop;
+    LoopObj* lo = nullptr;
+    if (tpl_.loop_sym >= 0) {
+      auto obj = std::make_shared<LoopObj>();
+      obj->items = &items;
+      obj->depth0 = depth0;
+      obj->stmt = &s;
+      lo = obj.get();
+      loop.kind = Kind::Loop;
+      loop.obj = std::move(obj);
+    }
+    for (size_t idx = 0; idx < items.size(); ++idx) {
+      spend();
+      if (out_->size() > tpl_.options.limits.max_output_bytes) check_output();
+      locals_.resize(start);
+      assign(s.target, items[idx]);
+      if (lo != nullptr) {
+        lo->index0 = idx;
+        locals_.emplace_back(tpl_.loop_sym, loop);
+      }
+      Flow f = exec_body(s.body);
+      if (f == Flow::Break) break;
+    }
+    if (lo != nullptr) lo->items = nullptr;
+    if (items.empty()) {
+      locals_.resize(start);
+      exec_body(s.else_body);
+    }
+  } catch (...) {
+    restore();
+    throw;
+  }
+  restore();
+}
+
+void Interpreter::exec_macro_def(const Stmt& s) {
+  auto m = std::make_shared<CallableObj>();
+  m->type = CallableObj::Macro;
+  m->def = s.macro;
+  m->name = s.macro->name;
+  if (frame_base_ != 0 || closure_ != nullptr || !locals_.empty()) {
+    if (closure_ != nullptr) m->closure = *closure_;
+    for (size_t k = frame_base_; k < locals_.size(); ++k) m->closure.push_back(locals_[k]);
+  }
+  Value v;
+  v.kind = Kind::Callable;
+  v.obj = std::move(m);
+  Target t;
+  t.kind = Target::Name;
+  t.sym = s.sym;
+  assign(t, v);
+}
+
+void Interpreter::exec_call_block(const Stmt& s) {
+  auto m = std::make_shared<CallableObj>();
+  m->type = CallableObj::Macro;
+  m->def = s.macro;
+  m->name = "caller";
+  if (closure_ != nullptr) m->closure = *closure_;
+  for (size_t k = frame_base_; k < locals_.size(); ++k) m->closure.push_back(locals_[k]);
+  Value caller;
+  caller.kind = Kind::Callable;
+  caller.obj = std::move(m);
+  append_str(*out_, eval_call(*s.expr, &caller));
+}
+
+Value Interpreter::call_macro(const CallableObj& m, CallArgs& args) {
+  const MacroDef& def = *m.def;
+  if (++depth_ > tpl_.options.limits.max_recursion_depth) {
+    --depth_;
+    fail("limit", fmt::format("maximum recursion depth exceeded ({} nested calls)",
+                              tpl_.options.limits.max_recursion_depth));
+  }
+  spend();
+  size_t saved_frame = frame_base_, saved_scope = scope_base_;
+  const auto* saved_closure = closure_;
+  std::string* saved_out = out_;
+  size_t start = locals_.size();
+  std::string buf;
+  auto restore = [&] {
+    locals_.resize(start);
+    frame_base_ = saved_frame;
+    scope_base_ = saved_scope;
+    closure_ = saved_closure;
+    out_ = saved_out;
+    --depth_;
+  };
+  try {
+    // Arguments are bound in the new frame; defaults may refer to earlier parameters.
+    frame_base_ = scope_base_ = start;
+    closure_ = &m.closure;
+    size_t np = def.params.size();
+    std::vector<bool> given(np, false);
+    for (size_t i = 0; i < args.pos.size() && i < np; ++i) {
+      locals_.emplace_back(def.params[i], args.pos[i]);
+      given[i] = true;
+    }
+    Value caller_value;
+    Value kwargs = Value::dict();
+    for (auto& [k, v] : args.kw) {
+      bool matched = false;
+      for (size_t i = 0; i < np; ++i) {
+        if (def.param_names[i] == k) {
+          if (given[i])
+            fail("runtime",
+                 fmt::format("macro '{}' got multiple values for argument '{}'", def.name, k));
+          locals_.emplace_back(def.params[i], v);
+          given[i] = true;
+          matched = true;
+        }
+      }
+      if (matched) continue;
+      if (k == "caller" && def.uses_caller) {
+        caller_value = v;
+      } else if (def.uses_kwargs) {
+        kwargs.dict_obj().set(Value::string(k), v);
+      } else {
+        fail("runtime", fmt::format("macro '{}' takes no keyword argument '{}'", def.name, k));
+      }
+    }
+    for (size_t i = 0; i < np; ++i) {
+      if (given[i]) continue;
+      if (def.defaults[i]) {
+        locals_.emplace_back(def.params[i], eval(*def.defaults[i]));
+      } else {
+        locals_.emplace_back(
+            def.params[i],
+            Value::undefined(fmt::format("parameter '{}' was not provided", def.param_names[i])));
+      }
+    }
+    if (args.pos.size() > np) {
+      if (!def.uses_varargs) {
+        fail("runtime", fmt::format("macro '{}' takes not more than {} argument(s)", def.name, np));
+      }
+    }
+    if (def.uses_varargs) {
+      std::vector<Value> extra;
+      for (size_t i = np; i < args.pos.size(); ++i) extra.push_back(args.pos[i]);
+      locals_.emplace_back(tpl_.varargs_sym, Value::tuple(std::move(extra)));
+    }
+    if (def.uses_kwargs) locals_.emplace_back(tpl_.kwargs_sym, kwargs);
+    if (def.uses_caller) {
+      locals_.emplace_back(tpl_.caller_sym, caller_value.is_undefined()
+                                                ? Value::undefined("'caller' is undefined")
+                                                : caller_value);
+    }
+    out_ = &buf;
+    exec_body(def.body);
+  } catch (...) {
+    restore();
+    throw;
+  }
+  restore();
+  return Value::string(std::move(buf));
+}
+
+Value Interpreter::call_value(const Value& callee, CallArgs& args) {
+  switch (callee.kind) {
+    case Kind::Callable: {
+      const auto& c = *static_cast<const CallableObj*>(callee.obj.get());
+      switch (c.type) {
+        case CallableObj::Macro:
+          return call_macro(c, args);
+        case CallableObj::Method:
+          return call_method(*this, c.self, c.name, args);
+        case CallableObj::Global:
+          return call_global(*this, c.global, args);
+      }
+      break;
+    }
+    case Kind::Loop: {
+      const auto& lo = *static_cast<const LoopObj*>(callee.obj.get());
+      if (lo.stmt == nullptr || !lo.stmt->recursive)
+        fail("runtime", "TypeError: 'LoopContext' object is not callable");
+      if (args.pos.size() != 1) fail("runtime", "loop() takes exactly one argument");
+      std::string buf;
+      std::string* saved = out_;
+      out_ = &buf;
+      try {
+        exec_for(*lo.stmt, args.pos[0], lo.depth0 + 1);
+      } catch (...) {
+        out_ = saved;
+        throw;
+      }
+      out_ = saved;
+      return Value::string(std::move(buf));
+    }
+    case Kind::Undefined: {
+      const auto* u = static_cast<const UndefinedObj*>(callee.obj.get());
+      fail(u != nullptr && u->security ? "security" : "undefined",
+           u != nullptr ? u->hint : "undefined is not callable");
+    }
+    default:
+      break;
+  }
+  fail("runtime", fmt::format("TypeError: '{}' object is not callable", type_name(callee)));
+}
+
+void Interpreter::eval_args(const Expr& e, CallArgs& args) {
+  args.pos.reserve(e.args.size());
+  for (const auto& a : e.args) args.pos.push_back(eval(*a));
+  for (const auto& [k, v] : e.kwargs) args.kw.emplace_back(k, eval(*v));
+  if (e.dyn_args) {
+    Value extra = eval(*e.dyn_args);
+    for (auto& v : iterate(extra)) args.pos.push_back(std::move(v));
+  }
+  if (e.dyn_kwargs) {
+    Value extra = eval(*e.dyn_kwargs);
+    if (extra.kind != Kind::Dict) fail("runtime", "TypeError: argument after ** must be a mapping");
+    for (const auto& [k, v] : extra.dict_obj().items) args.kw.emplace_back(to_str(k), v);
+  }
+}
+
+Value Interpreter::eval_call(const Expr& e, const Value* extra_caller) {
+  CallArgs args;
+  const Expr& callee = *e.a;
+  if (callee.kind == ExprKind::Getattr) {
+    Value obj = eval(*callee.a);
+    if (obj.kind == Kind::Loop) {
+      eval_args(e, args);
+      return call_loop_method(obj, callee.name, args);
+    }
+    if ((obj.kind == Kind::String || obj.kind == Kind::List || obj.kind == Kind::Tuple ||
+         obj.kind == Kind::Dict) &&
+        is_method(obj, callee.name)) {
+      eval_args(e, args);
+      return call_method(*this, obj, callee.name, args);
+    }
+    Value fn = get_attr(obj, callee.name);
+    eval_args(e, args);
+    if (extra_caller != nullptr) args.kw.emplace_back("caller", *extra_caller);
+    return call_value(fn, args);
+  }
+  Value fn = eval(callee);
+  eval_args(e, args);
+  if (extra_caller != nullptr) args.kw.emplace_back("caller", *extra_caller);
+  return call_value(fn, args);
+}
+
+Value Interpreter::eval_filter(const Expr& e, const Value* input) {
+  // A filter chain: e.a is the previous stage (null at the chain's start inside filter blocks).
+  Value in;
+  if (!e.a) {
+    in = *input;
+  } else if (input != nullptr && e.a->kind == ExprKind::Filter) {
+    in = eval_filter(*e.a, input);
+  } else {
+    in = eval(*e.a);
+  }
+  if (e.fn < 0) fail("syntax", fmt::format("No filter named '{}'.", e.name));
+  CallArgs args;
+  eval_args(e, args);
+  return apply_filter(*this, e.fn, in, args);
+}
+
+}  // namespace bakeoff::jinja

@@ -1,0 +1,74 @@
+// Tree-walking renderer. One Interpreter per render: it owns the variable slots, the output
+// buffer and the limits' state (fuel, depth, clock), so compiled templates stay immutable and
+// can render concurrently.
+#pragma once
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "jinja/ast.h"
+#include "jinja/builtins.h"
+#include "jinja/jinja.h"
+#include "jinja/parser.h"
+
+namespace bakeoff::jinja {
+
+struct Template::Impl {
+  std::string source;  // as given (for error lines)
+  Options options;
+  ParsedTemplate parsed;
+  std::vector<Value> initial_slots;  // per symbol: its global, or an undefined naming it
+  int loop_sym = -1;
+  int caller_sym = -1;
+  int varargs_sym = -1;
+  int kwargs_sym = -1;
+};
+
+enum class Flow : uint8_t { Normal, Break, Continue };
+
+class Interpreter {
+ public:
+  Interpreter(const Template::Impl& tpl, const Json& context);
+  std::string run();
+
+  Value call_value(const Value& callee, CallArgs& args);
+  const Options& options() const { return tpl_.options; }
+  // Spends one unit of fuel (a loop iteration, a call); checks the clock now and then.
+  void spend(size_t units = 1);
+
+ private:
+  const Template::Impl& tpl_;
+  std::vector<Value> slots_;                   // root frame: one per symbol
+  std::vector<std::pair<int, Value>> locals_;  // nested scopes, innermost last
+  size_t frame_base_ = 0;                      // first local of the current macro frame
+  size_t scope_base_ = 0;                      // first local of the current scope
+  const std::vector<std::pair<int, Value>>* closure_ = nullptr;
+  std::string* out_ = nullptr;
+  size_t depth_ = 0;
+  size_t fuel_ = 0;
+  std::chrono::steady_clock::time_point deadline_;
+
+  Value lookup(int sym) const;
+  void assign(const Target& t, const Value& v);
+  void bind_local(int sym, const Value& v);
+
+  Flow exec_body(const Body& body);
+  Flow exec(const Stmt& s);
+  void exec_for(const Stmt& s, const Value& iterable, int depth0);
+  void exec_macro_def(const Stmt& s);
+  void exec_call_block(const Stmt& s);
+
+  Value eval(const Expr& e);
+  Value eval_inner(const Expr& e);
+  Value eval_call(const Expr& e, const Value* extra_caller);
+  void eval_args(const Expr& e, CallArgs& args);
+  Value eval_filter(const Expr& e, const Value* input);
+  Value call_macro(const CallableObj& m, CallArgs& args);
+  Value loop_attr(const Value& loop, const std::string& name);
+  Value call_loop_method(const Value& loop, const std::string& name, CallArgs& args);
+  std::string render_body_to_string(const Body& body);
+  void check_output();
+};
+
+}  // namespace bakeoff::jinja

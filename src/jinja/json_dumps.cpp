@@ -1,0 +1,224 @@
+#include "jinja/json_dumps.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "jinja/error.h"
+#include "jinja/pyformat.h"
+#include "jinja/unicode.h"
+
+namespace bakeoff::jinja {
+namespace {
+
+void append_escaped_u(std::string& out, unsigned cp) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "\\u%04x", cp);
+  out += buf;
+}
+
+void dump_string(std::string& out, const std::string& s, bool ensure_ascii) {
+  out += '"';
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        default:
+          if (c < 0x20 || (ensure_ascii && c == 0x7F)) {
+            append_escaped_u(out, c);
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+      ++i;
+      continue;
+    }
+    size_t len = 1;
+    char32_t cp = unicode::next_code_point(s, i, &len);
+    if (ensure_ascii) {
+      if (cp >= 0x10000) {
+        char32_t v = cp - 0x10000;
+        append_escaped_u(out, 0xD800 | (v >> 10));
+        append_escaped_u(out, 0xDC00 | (v & 0x3FF));
+      } else {
+        append_escaped_u(out, cp);
+      }
+    } else {
+      out.append(s, i, len);
+    }
+    i += len;
+  }
+  out += '"';
+}
+
+void dump_float(std::string& out, double f) {
+  if (std::isnan(f)) {
+    out += "NaN";
+  } else if (std::isinf(f)) {
+    out += f < 0 ? "-Infinity" : "Infinity";
+  } else {
+    append_float_repr(out, f);
+  }
+}
+
+struct Dumper {
+  const JsonDumpsOptions& opt;
+  std::string item_sep;
+  std::string key_sep;
+  std::vector<const Object*> stack;
+  std::string out;
+
+  void newline(int level) {
+    out += '\n';
+    for (int i = 0; i < level; ++i) out += *opt.indent;
+  }
+
+  std::string key_string(const Value& k) {
+    switch (k.kind) {
+      case Kind::String:
+        return k.str();
+      case Kind::Float: {
+        std::string s;
+        dump_float(s, k.f);
+        return s;
+      }
+      case Kind::Bool:
+        return k.b ? "true" : "false";
+      case Kind::Int:
+        return std::to_string(k.i);
+      case Kind::None:
+        return "null";
+      default:
+        fail("runtime", fmt::format("TypeError: keys must be str, int, float, bool or None, not {}",
+                                    type_name(k)));
+    }
+  }
+
+  void enter(const Value& v) {
+    if (std::find(stack.begin(), stack.end(), v.obj.get()) != stack.end()) {
+      fail("runtime", "ValueError: Circular reference detected");
+    }
+    if (stack.size() > 500) fail("limit", "maximum recursion depth exceeded in tojson");
+    stack.push_back(v.obj.get());
+  }
+
+  void dump(const Value& v, int level) {
+    switch (v.kind) {
+      case Kind::None:
+        out += "null";
+        return;
+      case Kind::Bool:
+        out += v.b ? "true" : "false";
+        return;
+      case Kind::Int:
+        append_int(out, v.i);
+        return;
+      case Kind::Float:
+        dump_float(out, v.f);
+        return;
+      case Kind::String:
+        dump_string(out, v.str(), opt.ensure_ascii);
+        return;
+      case Kind::List:
+      case Kind::Tuple: {
+        if (v.gen) fail("runtime", "TypeError: Object of type generator is not JSON serializable");
+        const auto& items = v.list_obj().items;
+        if (items.empty()) {
+          out += "[]";
+          return;
+        }
+        enter(v);
+        out += '[';
+        if (opt.indent) newline(level + 1);
+        for (size_t i = 0; i < items.size(); ++i) {
+          if (i > 0) {
+            out += item_sep;
+            if (opt.indent) newline(level + 1);
+          }
+          dump(items[i], level + 1);
+        }
+        if (opt.indent) newline(level);
+        out += ']';
+        stack.pop_back();
+        return;
+      }
+      case Kind::Dict: {
+        const auto& items = v.dict_obj().items;
+        if (items.empty()) {
+          out += "{}";
+          return;
+        }
+        enter(v);
+        std::vector<std::pair<std::string, const Value*>> entries;
+        entries.reserve(items.size());
+        for (const auto& [k, val] : items) entries.emplace_back(key_string(k), &val);
+        if (opt.sort_keys) {
+          for (const auto& [k, val] : items) {
+            if (k.kind != items.front().first.kind &&
+                !(k.is_number() && items.front().first.is_number())) {
+              fail("runtime", "TypeError: '<' not supported between instances of dict keys");
+            }
+          }
+          std::stable_sort(entries.begin(), entries.end(),
+                           [](const auto& a, const auto& b) { return a.first < b.first; });
+        }
+        out += '{';
+        if (opt.indent) newline(level + 1);
+        bool first = true;
+        for (const auto& [k, val] : entries) {
+          if (!first) {
+            out += item_sep;
+            if (opt.indent) newline(level + 1);
+          }
+          first = false;
+          dump_string(out, k, opt.ensure_ascii);
+          out += key_sep;
+          dump(*val, level + 1);
+        }
+        if (opt.indent) newline(level);
+        out += '}';
+        stack.pop_back();
+        return;
+      }
+      default:
+        fail("runtime",
+             fmt::format("TypeError: Object of type {} is not JSON serializable", type_name(v)));
+    }
+  }
+};
+
+}  // namespace
+
+std::string json_dumps(const Value& v, const JsonDumpsOptions& options) {
+  Dumper d{options, {}, {}, {}, {}};
+  d.item_sep = options.item_separator.value_or(options.indent ? "," : ", ");
+  d.key_sep = options.key_separator.value_or(": ");
+  d.dump(v, 0);
+  return std::move(d.out);
+}
+
+}  // namespace bakeoff::jinja

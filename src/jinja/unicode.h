@@ -1,0 +1,36 @@
+// UTF-8 and the parts of Python's Unicode str semantics templates reach: code-point length and
+// indexing, isspace, and the case mappings of upper/lower/title/capitalize (from the C library's
+// Unicode tables plus Python's special full mappings such as 'ß'.upper() == 'SS').
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bakeoff::jinja::unicode {
+
+bool is_ascii(std::string_view s);
+// Decodes UTF-8; an invalid byte decodes as itself (U+0080..U+00FF) rather than failing.
+std::u32string decode(std::string_view s);
+char32_t next_code_point(std::string_view s, size_t i, size_t* len);
+void append_utf8(std::string& out, char32_t c);
+std::string encode(std::u32string_view s);
+size_t length(std::string_view s);  // in code points
+
+bool is_space(char32_t c);  // Python str.isspace
+bool is_cased(char32_t c);
+bool is_alnum(char32_t c);
+bool is_alpha(char32_t c);
+bool is_digit(char32_t c);
+
+std::string upper(std::string_view s);
+std::string lower(std::string_view s);
+std::string title(std::string_view s);
+std::string capitalize(std::string_view s);
+std::string swapcase(std::string_view s);
+bool is_upper(std::string_view s);
+bool is_lower(std::string_view s);
+
+// Python str.strip/lstrip/rstrip: chars == nullptr strips Unicode whitespace.
+std::string_view strip(std::string_view s, const std::string* chars, bool left, bool right);
+
+}  // namespace bakeoff::jinja::unicode

@@ -1,0 +1,432 @@
+#include "jinja/value.h"
+
+#include <wctype.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "jinja/error.h"
+#include "jinja/pyformat.h"
+#include "jinja/unicode.h"
+
+namespace bakeoff::jinja {
+
+Value Value::string(std::string s, bool markup) {
+  Value v;
+  v.kind = Kind::String;
+  v.safe = markup;
+  v.obj = std::make_shared<StrObj>(std::move(s));
+  return v;
+}
+
+Value Value::list(std::vector<Value> items) {
+  Value v;
+  v.kind = Kind::List;
+  v.obj = std::make_shared<ListObj>(std::move(items));
+  return v;
+}
+
+Value Value::generator(std::vector<Value> items) {
+  Value v = list(std::move(items));
+  v.gen = true;
+  return v;
+}
+
+Value Value::tuple(std::vector<Value> items) {
+  Value v;
+  v.kind = Kind::Tuple;
+  v.obj = std::make_shared<ListObj>(std::move(items));
+  return v;
+}
+
+Value Value::dict() {
+  Value v;
+  v.kind = Kind::Dict;
+  v.obj = std::make_shared<DictObj>();
+  return v;
+}
+
+Value Value::undefined(std::string hint, bool security) {
+  Value v;
+  v.kind = Kind::Undefined;
+  v.obj = std::make_shared<UndefinedObj>(std::move(hint), security);
+  return v;
+}
+
+const std::string& Value::str() const {
+  return static_cast<const StrObj*>(obj.get())->s;
+}
+ListObj& Value::list_obj() const {
+  return *static_cast<ListObj*>(obj.get());
+}
+DictObj& Value::dict_obj() const {
+  return *static_cast<DictObj*>(obj.get());
+}
+
+const Value* DictObj::find(const Value& key) const {
+  if (key.kind == Kind::String) return find_str(key.str());
+  for (const auto& kv : items) {
+    if (kv.first.kind != Kind::String && py_equal(kv.first, key)) return &kv.second;
+  }
+  return nullptr;
+}
+
+const Value* DictObj::find_str(std::string_view key) const {
+  for (const auto& kv : items) {
+    if (kv.first.kind == Kind::String && kv.first.str() == key) return &kv.second;
+  }
+  return nullptr;
+}
+
+void DictObj::set(Value key, Value value) {
+  for (auto& kv : items) {
+    if (py_equal(kv.first, key)) {
+      kv.second = std::move(value);
+      return;
+    }
+  }
+  items.emplace_back(std::move(key), std::move(value));
+}
+
+const Value* NamespaceObj::find(std::string_view name) const {
+  for (const auto& kv : attrs) {
+    if (kv.first == name) return &kv.second;
+  }
+  return nullptr;
+}
+
+void NamespaceObj::set(std::string_view name, Value value) {
+  for (auto& kv : attrs) {
+    if (kv.first == name) {
+      kv.second = std::move(value);
+      return;
+    }
+  }
+  attrs.emplace_back(std::string(name), std::move(value));
+}
+
+Value from_json(const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::null:
+      return Value::none();
+    case Json::value_t::boolean:
+      return Value::boolean(j.get<bool>());
+    case Json::value_t::number_integer:
+      return Value::integer(j.get<int64_t>());
+    case Json::value_t::number_unsigned: {
+      auto u = j.get<uint64_t>();
+      if (u <= static_cast<uint64_t>(INT64_MAX)) return Value::integer(static_cast<int64_t>(u));
+      return Value::number(static_cast<double>(u));
+    }
+    case Json::value_t::number_float:
+      return Value::number(j.get<double>());
+    case Json::value_t::string:
+      return Value::string(j.get<std::string>());
+    case Json::value_t::array: {
+      std::vector<Value> items;
+      items.reserve(j.size());
+      for (const auto& e : j) items.push_back(from_json(e));
+      return Value::list(std::move(items));
+    }
+    case Json::value_t::object: {
+      Value d = Value::dict();
+      auto& items = d.dict_obj().items;
+      items.reserve(j.size());
+      for (const auto& [k, v] : j.items()) items.emplace_back(Value::string(k), from_json(v));
+      return d;
+    }
+    default:
+      return Value::none();
+  }
+}
+
+bool truthy(const Value& v) {
+  switch (v.kind) {
+    case Kind::Undefined:
+    case Kind::None:
+      return false;
+    case Kind::Bool:
+      return v.b;
+    case Kind::Int:
+      return v.i != 0;
+    case Kind::Float:
+      return v.f != 0;
+    case Kind::String:
+      return !v.str().empty();
+    case Kind::List:
+    case Kind::Tuple:
+      return v.gen || !v.list_obj().items.empty();
+    case Kind::Dict:
+      return !v.dict_obj().items.empty();
+    default:
+      return true;
+  }
+}
+
+const char* type_name(const Value& v) {
+  switch (v.kind) {
+    case Kind::Undefined:
+      return "Undefined";
+    case Kind::None:
+      return "NoneType";
+    case Kind::Bool:
+      return "bool";
+    case Kind::Int:
+      return "int";
+    case Kind::Float:
+      return "float";
+    case Kind::String:
+      return v.safe ? "Markup" : "str";
+    case Kind::List:
+      return v.gen ? "generator" : "list";
+    case Kind::Tuple:
+      return "tuple";
+    case Kind::Dict:
+      return "dict";
+    case Kind::Namespace:
+      return "Namespace";
+    case Kind::Callable:
+      return "function";
+    case Kind::Loop:
+      return "LoopContext";
+  }
+  return "object";
+}
+
+namespace {
+
+bool printable(char32_t c) {
+  if (c < 0x20 || c == 0x7F) return false;
+  if (c < 0x7F) return true;
+  if (c <= 0xA0 || c == 0xAD) return false;
+  if (c == 0x1680 || (c >= 0x2000 && c <= 0x200F) || (c >= 0x2028 && c <= 0x202F) ||
+      (c >= 0x205F && c <= 0x206F) || c == 0x3000 || c == 0xFEFF || (c >= 0xD800 && c <= 0xF8FF) ||
+      (c >= 0xFFF0 && c <= 0xFFFB) || c >= 0xF0000 || c == 0x061C || c == 0x180E) {
+    return false;
+  }
+  return true;
+}
+
+void append_str_repr(std::string& out, const std::string& s) {
+  bool has_single = s.find('\'') != std::string::npos;
+  bool has_double = s.find('"') != std::string::npos;
+  char quote = (has_single && !has_double) ? '"' : '\'';
+  out += quote;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t len = 1;
+    char32_t c = unicode::next_code_point(s, i, &len);
+    if (c == static_cast<unsigned char>(quote) || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (!printable(c)) {
+      char buf[16];
+      if (c < 0x100) {
+        std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(c));
+      } else if (c < 0x10000) {
+        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+      } else {
+        std::snprintf(buf, sizeof buf, "\\U%08x", static_cast<unsigned>(c));
+      }
+      out += buf;
+    } else {
+      out.append(s, i, len);
+    }
+    i += len;
+  }
+  out += quote;
+}
+
+void repr_rec(std::string& out, const Value& v, std::vector<const Object*>& seen);
+
+void repr_items(std::string& out, const Value& v, std::vector<const Object*>& seen) {
+  const Object* self = v.obj.get();
+  bool tuple = v.kind == Kind::Tuple;
+  bool dict = v.kind == Kind::Dict;
+  if (std::find(seen.begin(), seen.end(), self) != seen.end()) {
+    out += dict ? "{...}" : tuple ? "(...)" : "[...]";
+    return;
+  }
+  if (seen.size() > 500) fail("limit", "maximum recursion depth exceeded while getting the repr");
+  seen.push_back(self);
+  if (dict) {
+    out += '{';
+    bool first = true;
+    for (const auto& [k, val] : v.dict_obj().items) {
+      if (!first) out += ", ";
+      first = false;
+      repr_rec(out, k, seen);
+      out += ": ";
+      repr_rec(out, val, seen);
+    }
+    out += '}';
+  } else {
+    out += tuple ? '(' : '[';
+    const auto& items = v.list_obj().items;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i > 0) out += ", ";
+      repr_rec(out, items[i], seen);
+    }
+    if (tuple && items.size() == 1) out += ',';
+    out += tuple ? ')' : ']';
+  }
+  seen.pop_back();
+}
+
+void repr_rec(std::string& out, const Value& v, std::vector<const Object*>& seen) {
+  switch (v.kind) {
+    case Kind::Undefined:
+      out += "Undefined";
+      return;
+    case Kind::String:
+      if (v.safe) {
+        out += "Markup(";
+        append_str_repr(out, v.str());
+        out += ')';
+      } else {
+        append_str_repr(out, v.str());
+      }
+      return;
+    case Kind::List:
+      if (v.gen) {
+        out += "<generator object>";
+        return;
+      }
+      repr_items(out, v, seen);
+      return;
+    case Kind::Tuple:
+    case Kind::Dict:
+      repr_items(out, v, seen);
+      return;
+    case Kind::Namespace: {
+      out += "<Namespace {";
+      bool first = true;
+      for (const auto& [k, val] : static_cast<const NamespaceObj*>(v.obj.get())->attrs) {
+        if (!first) out += ", ";
+        first = false;
+        append_str_repr(out, k);
+        out += ": ";
+        repr_rec(out, val, seen);
+      }
+      out += "}>";
+      return;
+    }
+    default:
+      append_str(out, v);
+      return;
+  }
+}
+
+}  // namespace
+
+void append_str(std::string& out, const Value& v) {
+  switch (v.kind) {
+    case Kind::Undefined:
+      return;
+    case Kind::None:
+      out += "None";
+      return;
+    case Kind::Bool:
+      out += v.b ? "True" : "False";
+      return;
+    case Kind::Int:
+      append_int(out, v.i);
+      return;
+    case Kind::Float:
+      append_float_repr(out, v.f);
+      return;
+    case Kind::String:
+      out += v.str();
+      return;
+    case Kind::Callable:
+      out += "<function>";
+      return;
+    case Kind::Loop:
+      out += "<LoopContext>";
+      return;
+    default: {
+      std::vector<const Object*> seen;
+      repr_rec(out, v, seen);
+    }
+  }
+}
+
+std::string to_str(const Value& v) {
+  if (v.kind == Kind::String) return v.str();
+  std::string s;
+  append_str(s, v);
+  return s;
+}
+
+void append_repr(std::string& out, const Value& v) {
+  std::vector<const Object*> seen;
+  repr_rec(out, v, seen);
+}
+
+std::string to_repr(const Value& v) {
+  std::string s;
+  append_repr(s, v);
+  return s;
+}
+
+namespace {
+
+bool equal_rec(const Value& a, const Value& b, int depth) {
+  if (depth > 500) fail("limit", "maximum recursion depth exceeded in comparison");
+  if (a.is_number() && b.is_number()) {
+    if (a.kind == Kind::Float || b.kind == Kind::Float) {
+      double x = a.kind == Kind::Float ? a.f : a.kind == Kind::Int ? static_cast<double>(a.i) : a.b;
+      double y = b.kind == Kind::Float ? b.f : b.kind == Kind::Int ? static_cast<double>(b.i) : b.b;
+      return x == y;
+    }
+    int64_t x = a.kind == Kind::Int ? a.i : a.b;
+    int64_t y = b.kind == Kind::Int ? b.i : b.b;
+    return x == y;
+  }
+  if (a.kind != b.kind) return false;
+  switch (a.kind) {
+    case Kind::Undefined:
+    case Kind::None:
+      return true;
+    case Kind::String:
+      return a.str() == b.str();
+    case Kind::List:
+    case Kind::Tuple: {
+      if (a.obj == b.obj) return true;
+      const auto& x = a.list_obj().items;
+      const auto& y = b.list_obj().items;
+      if (x.size() != y.size()) return false;
+      for (size_t i = 0; i < x.size(); ++i) {
+        if (!equal_rec(x[i], y[i], depth + 1)) return false;
+      }
+      return true;
+    }
+    case Kind::Dict: {
+      if (a.obj == b.obj) return true;
+      const auto& x = a.dict_obj();
+      const auto& y = b.dict_obj();
+      if (x.items.size() != y.items.size()) return false;
+      for (const auto& [k, val] : x.items) {
+        const Value* other = y.find(k);
+        if (other == nullptr || !equal_rec(val, *other, depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return a.obj == b.obj;
+  }
+}
+
+}  // namespace
+
+bool py_equal(const Value& a, const Value& b) {
+  return equal_rec(a, b, 0);
+}
+
+}  // namespace bakeoff::jinja

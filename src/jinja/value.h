@@ -1,0 +1,165 @@
+// The Python value model templates compute with: None and Undefined kept apart, int64 with
+// checked arithmetic, doubles, immutable shared strings (optionally Markup), lists and dicts
+// shared by reference as in Python, plus the engine's own objects (namespace, loop, callables).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/json.h"
+
+namespace bakeoff::jinja {
+
+enum class Kind : uint8_t {
+  Undefined,
+  None,
+  Bool,
+  Int,
+  Float,
+  String,
+  List,
+  Tuple,
+  Dict,
+  Namespace,
+  Callable,
+  Loop,
+};
+
+struct Object {
+  virtual ~Object() = default;
+};
+
+struct Value;
+struct StrObj;
+struct ListObj;
+struct DictObj;
+
+struct Value {
+  Kind kind = Kind::Undefined;
+  bool safe = false;  // a Markup string (from |safe): changes + and % (escapes the other side)
+  // A list standing for a Python generator/iterator (map, select, reverse, …): always truthy,
+  // no len(), no indexing, prints as an object.
+  bool gen = false;
+  union {
+    bool b;
+    int64_t i;
+    double f;
+  };
+  std::shared_ptr<Object> obj;
+
+  Value() : i(0) {}
+  static Value none() {
+    Value v;
+    v.kind = Kind::None;
+    return v;
+  }
+  static Value boolean(bool x) {
+    Value v;
+    v.kind = Kind::Bool;
+    v.b = x;
+    return v;
+  }
+  static Value integer(int64_t x) {
+    Value v;
+    v.kind = Kind::Int;
+    v.i = x;
+    return v;
+  }
+  static Value number(double x) {
+    Value v;
+    v.kind = Kind::Float;
+    v.f = x;
+    return v;
+  }
+  static Value string(std::string s, bool markup = false);
+  static Value list(std::vector<Value> items = {});
+  static Value generator(std::vector<Value> items);
+  static Value tuple(std::vector<Value> items);
+  static Value dict();
+  // An undefined value remembering why it is undefined, for the error raised when it is used.
+  static Value undefined(std::string hint, bool security = false);
+
+  bool is_undefined() const { return kind == Kind::Undefined; }
+  bool is_none() const { return kind == Kind::None; }
+  bool is_string() const { return kind == Kind::String; }
+  bool is_number() const { return kind == Kind::Int || kind == Kind::Float || kind == Kind::Bool; }
+  bool is_sequence_like() const { return kind == Kind::List || kind == Kind::Tuple; }
+
+  const std::string& str() const;  // requires is_string()
+  ListObj& list_obj() const;       // requires List or Tuple
+  DictObj& dict_obj() const;       // requires Dict
+};
+
+struct StrObj : Object {
+  std::string s;
+  explicit StrObj(std::string v) : s(std::move(v)) {}
+};
+
+struct UndefinedObj : Object {
+  std::string hint;       // "'x' is undefined"
+  bool security = false;  // raised as a sandbox SecurityError when used
+  UndefinedObj(std::string h, bool sec) : hint(std::move(h)), security(sec) {}
+};
+
+struct ListObj : Object {
+  std::vector<Value> items;
+  explicit ListObj(std::vector<Value> v) : items(std::move(v)) {}
+};
+
+// Insertion-ordered; keys compare with Python equality (1 == 1.0 == True).
+struct DictObj : Object {
+  std::vector<std::pair<Value, Value>> items;
+  const Value* find(const Value& key) const;
+  const Value* find_str(std::string_view key) const;
+  void set(Value key, Value value);
+};
+
+struct MacroDef;
+struct Stmt;
+
+// Everything a template can call: its macros, bound methods of values, and the globals.
+struct CallableObj : Object {
+  enum Type : uint8_t { Macro, Method, Global } type = Global;
+  std::shared_ptr<const MacroDef> def;         // Macro
+  std::vector<std::pair<int, Value>> closure;  // Macro: locals visible at definition
+  Value self;                                  // Method
+  std::string name;                            // Method name / macro name
+  int global = -1;                             // Global id
+};
+
+// The `loop` variable of a for loop.
+struct LoopObj : Object {
+  const std::vector<Value>* items = nullptr;
+  size_t index0 = 0;
+  int depth0 = 0;
+  const Stmt* stmt = nullptr;  // for recursive loops: loop(children)
+  std::vector<Value> last_changed;
+  bool has_changed = false;
+};
+
+struct NamespaceObj : Object {
+  std::vector<std::pair<std::string, Value>> attrs;
+  const Value* find(std::string_view name) const;
+  void set(std::string_view name, Value value);
+};
+
+// --- conversions and printing -------------------------------------------------------------
+
+Value from_json(const Json& j);
+bool truthy(const Value& v);
+// Python str(): what {{ v }} prints.
+void append_str(std::string& out, const Value& v);
+std::string to_str(const Value& v);
+// Python repr(), cycle-safe ([...] / {...} for self-containing containers).
+void append_repr(std::string& out, const Value& v);
+std::string to_repr(const Value& v);
+// Python type name for messages: 'str', 'list', 'dict', 'int', …
+const char* type_name(const Value& v);
+
+// Python ==, with 1 == 1.0 == True and element-wise containers.
+bool py_equal(const Value& a, const Value& b);
+
+}  // namespace bakeoff::jinja
