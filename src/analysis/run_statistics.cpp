@@ -1,10 +1,12 @@
 #include "analysis/run_statistics.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <tuple>
 
 #include "analysis/stats.h"
+#include "analysis/verdict.h"
 
 namespace bakeoff::analysis {
 namespace {
@@ -94,7 +96,14 @@ Json run_statistics(const std::vector<UnitRecord>& units) {
 
   // Tests between every two arms per task, paired by settings and repeat.
   Json tests = Json::array();
+  // Research order (A, B, C, then others by name), so tests read "ollama-json vs ollama-native".
   std::vector<std::string> arm_list(arms.begin(), arms.end());
+  auto rank = [](const std::string& arm) {
+    std::string role = arm_role(arm);
+    return std::make_pair(role.empty() ? std::string("Z") : role, arm);
+  };
+  std::sort(arm_list.begin(), arm_list.end(),
+            [&](const std::string& a, const std::string& b) { return rank(a) < rank(b); });
   std::set<std::string> tasks;
   for (const auto& [key, list] : cells) tasks.insert(key.first);
   for (const std::string& task : tasks) {

@@ -303,6 +303,8 @@ Json crosscheck_step(const Json& sa, const Json& sb, const std::string& arm_a,
   }
   long long delta = *nb - *na;
   const std::string& more = delta > 0 ? arm_b : arm_a;
+  long long extra = delta > 0 ? delta : -delta;
+  std::string extra_text = fmt::format("+{} token{} on {}", extra, extra == 1 ? "" : "s", more);
   auto ha = opt_string(sa, "rendered_prompt_sha256");
   auto hb = opt_string(sb, "rendered_prompt_sha256");
   bool prompts_known = ha && hb;
@@ -315,20 +317,19 @@ Json crosscheck_step(const Json& sa, const Json& sb, const std::string& arm_a,
                    : differs_by_empty_thought_block(*pa, *pb))) {
       out["status"] = "explained";
       out["kind"] = "empty_thought_block";
-      out["explanation"] = fmt::format("{:+} tokens on {}: the empty thought block", delta, more);
+      out["explanation"] = extra_text + ": the empty thought block";
       return out;
     }
     out["status"] = "explained";
     out["kind"] = "prompt_differs";
-    out["explanation"] =
-        fmt::format("{:+} tokens: the rendered prompts differ (layer prompt)", delta);
+    out["explanation"] = extra_text + ": the rendered prompts differ, see layer prompt";
     return out;
   }
   if (delta == 1 || delta == -1) {
     out["status"] = "explained";
     out["kind"] = "bos";
     out["explanation"] =
-        fmt::format("+1 token on {}: one extra BOS ({})", more,
+        fmt::format("{}: one extra BOS ({})", extra_text,
                     prompts_equal ? "prompt bytes identical" : "prompt bytes not compared");
     return out;
   }

@@ -1,0 +1,20 @@
+// Sections of the HTML report (internal to src/report).
+#pragma once
+#include <string>
+
+#include "analysis/run_data.h"
+#include "common/json.h"
+
+namespace bakeoff::report::detail {
+
+// One comparison: first-divergence banner, token cross-check, the two arms side by side per
+// step (token-count cells marked), and the prompt diff. `index` gives the anchor "cmp-<index>".
+std::string comparison_section(const analysis::RunData& run, const Json& comparison, size_t index);
+
+// One unit's steps, each row anchored "u-<unit>-s<step>" so that every number can link to it.
+std::string unit_section(const analysis::UnitRecord& unit);
+
+// A unified diff (text_diff.h output) as coloured HTML lines.
+std::string diff_html(const std::string& diff);
+
+}  // namespace bakeoff::report::detail
