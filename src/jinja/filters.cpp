@@ -394,7 +394,8 @@ Value apply_filter(Interpreter& in, int id, const Value& input, const CallArgs& 
       return Value::string(percent_format(fmt_str, Value::tuple(args.pos)));
     }
     case F_indent: {
-      const Value& width = arg_or(args, 0, "width", Value::integer(4));
+      static const Value kFour = Value::integer(4);
+      const Value& width = arg_or(args, 0, "width", kFour);
       bool first = truthy(arg_or(args, 1, "first", kFalse));
       bool blank = truthy(arg_or(args, 2, "blank", kFalse));
       std::string indention =

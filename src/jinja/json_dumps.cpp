@@ -14,7 +14,7 @@ namespace bakeoff::jinja {
 namespace {
 
 void append_escaped_u(std::string& out, unsigned cp) {
-  char buf[8];
+  char buf[16];
   std::snprintf(buf, sizeof buf, "\\u%04x", cp);
   out += buf;
 }

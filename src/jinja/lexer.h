@@ -25,7 +25,9 @@ enum class Tok : uint8_t {
 };
 
 struct Token {
-  Tok type;
+  Token() = default;
+  explicit Token(Tok t) : type(t) {}
+  Tok type = Tok::Eof;
   int line = 0;
   int col = 0;
   std::string text;  // data, name, operator, or the decoded string literal
