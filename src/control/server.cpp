@@ -1,0 +1,143 @@
+#include "control/server.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+#include "common/files.h"
+#include "common/sha256.h"
+#include "control/server_state.h"
+#include "control/templates.h"
+#include "gguf/gguf.h"
+
+namespace bakeoff::control {
+
+const std::vector<ServedModel>& served_models() {
+  static const std::vector<ServedModel> kModels = {
+      {"gemma4:latest", false, "E4B", "8.0B", 7996156490},
+      {"gemma4:e4b", false, "E4B", "8.0B", 7996156490},
+      {"gemma4:e2b", false, "E2B", "5.1B", 5123178082},
+      {"gemma4:26b", true, "26B", "25.8B", 25805933872},
+      {"gemma4:31b", true, "31B", "30.7B", 30697345024},
+  };
+  return kModels;
+}
+
+struct Server::Impl {
+  ServerOptions options;
+  ServerState state;
+  httplib::Server http;
+  std::thread thread;
+  int port = 0;
+  bool running = false;
+};
+
+namespace {
+
+// A metadata-only GGUF carrying our template, as a model file would (DESIGN.md §2).
+Result<ModelEntry> write_model_file(const ServedModel& m, const std::filesystem::path& dir) {
+  using gguf::Value;
+  using gguf::ValueType;
+  gguf::KeyValues kv = {
+      {"general.architecture", Value::of_string("gemma4")},
+      {"general.name", Value::of_string("Bakeoff control model " + m.size_label)},
+      {"general.size_label", Value::of_string(m.size_label)},
+      {"general.parameter_count",
+       Value::of_uint(ValueType::uint64, static_cast<uint64_t>(m.parameter_count))},
+      {"gemma4.context_length", Value::of_uint(ValueType::uint32, m.large ? 262144 : 131072)},
+      {"gemma4.block_count", Value::of_uint(ValueType::uint32, m.large ? 60 : 42)},
+      {"tokenizer.ggml.model", Value::of_string("gemma4")},
+      {"tokenizer.ggml.bos_token_id", Value::of_uint(ValueType::uint32, 2)},
+      {"tokenizer.ggml.eos_token_id", Value::of_uint(ValueType::uint32, 1)},
+      {"tokenizer.ggml.add_bos_token", Value::of_bool(true)},
+      {"tokenizer.chat_template", Value::of_string(std::string(control_template(m.large)))},
+  };
+  std::string bytes = gguf::encode_metadata(kv);
+  ModelEntry e;
+  e.info = m;
+  e.digest = sha256_hex(bytes);
+  std::error_code ec;
+  std::filesystem::create_directories(dir / "blobs", ec);
+  if (ec)
+    return Error{"io", fmt::format("cannot create {}: {}", (dir / "blobs").string(), ec.message())};
+  auto path = dir / "blobs" / ("sha256-" + e.digest);
+  try {
+    write_file_atomic(path, bytes);
+  } catch (const std::exception& ex) {
+    return Error{"io", fmt::format("cannot write {}: {}", path.string(), ex.what())};
+  }
+  e.gguf_path = path.string();
+  e.gguf_size = static_cast<int64_t>(bytes.size());
+  return e;
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+}
+
+Server::~Server() {
+  stop();
+}
+
+Result<int> Server::try_start() {
+  if (impl_->running) return impl_->port;
+  auto faults = select_faults(impl_->options.faults);
+  if (!faults) return faults.error();
+  auto latency = parse_latency(impl_->options.latency);
+  if (!latency) return latency.error();
+  impl_->state.faults = *faults;
+  impl_->state.latency = *latency;
+  std::filesystem::path dir = impl_->options.model_dir;
+  if (dir.empty())
+    dir = std::filesystem::temp_directory_path() / fmt::format("bakeoff-serve-{}", ::getpid());
+  impl_->state.models.clear();
+  for (const auto& m : served_models()) {
+    auto entry = write_model_file(m, dir);
+    if (!entry) return entry.error();
+    impl_->state.models.push_back(*entry);
+  }
+  install_routes(impl_->http, impl_->state);
+  const auto& host = impl_->options.host;
+  int port = impl_->options.port;
+  if (port == 0) {
+    port = impl_->http.bind_to_any_port(host);
+    if (port <= 0) return Error{"bind", fmt::format("cannot bind {} on an ephemeral port", host)};
+  } else if (!impl_->http.bind_to_port(host, port)) {
+    return Error{"bind",
+                 fmt::format("cannot bind {}:{} (in use, or not a local address?)", host, port)};
+  }
+  impl_->port = port;
+  // The socket already listens after bind: connections queue until the accept loop runs.
+  impl_->thread = std::thread([this] { impl_->http.listen_after_bind(); });
+  impl_->running = true;
+  return port;
+}
+
+void Server::start() {
+  auto r = try_start();
+  if (!r) throw std::runtime_error(r.error().message);
+}
+
+void Server::stop() {
+  if (!impl_ || !impl_->running) return;
+  impl_->http.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->running = false;
+}
+
+int Server::port() const {
+  return impl_->port;
+}
+
+std::string Server::base_url() const {
+  std::string host = impl_->options.host;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return fmt::format("http://{}:{}", host, impl_->port);
+}
+
+}  // namespace bakeoff::control
