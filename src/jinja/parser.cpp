@@ -340,7 +340,7 @@ class Parser {
     }
     auto s = stmt(StmtKind::SetBlock, at);
     s->target = std::move(target);
-    if (is_op("|")) s->expr = parse_filter(nullptr, true);
+    if (is_op("|")) s->expr = parse_filter(nullptr, false);
     end_block();
     std::string end;
     s->body = subparse({"endset"}, &end);

@@ -8,6 +8,7 @@
 
 #include "jinja/error.h"
 #include "jinja/unicode.h"
+#include "jinja/value_ops.h"
 
 namespace bakeoff::jinja {
 
@@ -378,14 +379,20 @@ std::string str_format(std::string_view fmt, const std::vector<Value>& args,
       spec = field.substr(colon + 1);
       field = field.substr(0, colon);
     }
+    bool repr_conversion = false;
     if (field.find('!') != std::string_view::npos) {
       std::string_view conv = field.substr(field.find('!') + 1);
       field = field.substr(0, field.find('!'));
       if (conv != "r" && conv != "s") fail("runtime", "Unknown conversion specifier");
+      repr_conversion = conv == "r";
     }
-    // Attribute and index lookups in fields ({0.__class__}) are refused: the sandbox's reason.
-    if (field.find('.') != std::string_view::npos || field.find('[') != std::string_view::npos) {
-      fail("security", "access to attributes in format fields is unsafe");
+    // Attribute and index lookups in fields go through the sandbox's rules ({0.__class__} is
+    // undefined and prints as nothing), as jinja2's SandboxedFormatter does.
+    size_t path_start = std::min(field.find('.'), field.find('['));
+    std::string_view path;
+    if (path_start != std::string_view::npos) {
+      path = field.substr(path_start);
+      field = field.substr(0, path_start);
     }
     const Value* v = nullptr;
     if (field.empty()) {
@@ -400,6 +407,35 @@ std::string str_format(std::string_view fmt, const std::vector<Value>& args,
         if (kv.first == field) v = &kv.second;
       }
       if (v == nullptr) fail("runtime", fmt::format("KeyError: '{}'", field));
+    }
+    Value walked;
+    if (!path.empty()) {
+      walked = *v;
+      size_t k = 0;
+      while (k < path.size()) {
+        if (path[k] == '.') {
+          size_t e = std::min(path.find('.', k + 1), path.find('[', k + 1));
+          if (e == std::string_view::npos) e = path.size();
+          walked = get_attr(walked, std::string(path.substr(k + 1, e - k - 1)));
+          k = e;
+        } else if (path[k] == '[') {
+          size_t e = path.find(']', k);
+          if (e == std::string_view::npos)
+            fail("runtime", "ValueError: Missing ']' in format string");
+          std::string key(path.substr(k + 1, e - k - 1));
+          bool digits = !key.empty() && key.find_first_not_of("0123456789") == std::string::npos;
+          walked = get_item(walked, digits ? Value::integer(std::stoll(key)) : Value::string(key));
+          k = e + 1;
+        } else {
+          fail("runtime", "ValueError: Only '.' or '[' may follow ']' in format field specifier");
+        }
+      }
+      v = &walked;
+    }
+    if (repr_conversion) {
+      Value r = Value::string(to_repr(*v));
+      out += apply_format_spec(r, spec);
+      continue;
     }
     out += apply_format_spec(*v, spec);
   }
