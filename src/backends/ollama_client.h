@@ -1,0 +1,108 @@
+// A client for Ollama's native API: /api/chat, /api/generate (raw), /api/show, /api/version,
+// /api/tags. Streaming replies are NDJSON; the client reads them incrementally (a line may be
+// split across network reads), accumulates content, thinking and tool calls from every chunk
+// (tool calls may arrive in any chunk, including the final one) and takes counts and durations
+// from the final chunk, reading omitted (omitempty) fields as zero. Every reply and every error
+// carries the exact request and response bytes, so a trace can prove what was said.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/json.h"
+#include "common/result.h"
+
+namespace bakeoff::backends {
+
+// A failed exchange. kind is one of: model_not_found, tools_unsupported, http_4xx, http_5xx,
+// connection_refused, timeout, malformed_body. An error object in the middle of a stream (after
+// HTTP 200) is classified by its message like a status error (http_5xx when nothing more
+// specific matches) and its message says it came mid-stream.
+struct ClientError {
+  std::string kind;
+  std::string message;  // the server's own message where there is one, and where it happened
+  int http_status = 0;  // 0 when no HTTP response arrived
+  std::string request_body;
+  std::string response_body;  // bytes received before the failure
+
+  Error as_error() const { return Error{kind, message}; }
+};
+
+template <class T>
+using ClientResult = Result<T, ClientError>;
+
+// One /api/chat or /api/generate reply, streamed or not, accumulated.
+struct Reply {
+  std::string content;              // chat: message.content; generate: response
+  std::string thinking;             // chat: message.thinking; generate: thinking
+  Json tool_calls = Json::array();  // as Ollama sent them: [{id?, function:{index,name,arguments}}]
+  bool done = false;
+  std::string done_reason;
+  int64_t prompt_eval_count = 0;
+  int64_t eval_count = 0;
+  int64_t total_duration = 0;  // all durations in ns
+  int64_t load_duration = 0;
+  int64_t prompt_eval_duration = 0;
+  int64_t eval_duration = 0;
+  Json debug_info;  // `_debug_info` (with _debug_render_only), null when absent
+  int chunks = 0;   // JSON objects received
+  int http_status = 0;
+  std::string request_body;
+  std::string response_body;
+};
+
+// Incremental NDJSON reader for Ollama replies: feed raw network bytes in any split, then
+// finish(). Public so the loopback server tests and other clients can reuse it.
+class StreamAccumulator {
+ public:
+  // Returns false once an error has been seen (further bytes are ignored).
+  bool feed(std::string_view bytes);
+  // Processes a final unterminated line; returns the reply or the first error.
+  ClientResult<Reply> finish();
+
+ private:
+  void process_line(std::string_view line);
+  Reply reply_;
+  std::string pending_;
+  uint64_t consumed_ = 0;  // stream bytes before pending_
+  int line_no_ = 0;
+  bool failed_ = false;
+  ClientError error_;
+};
+
+// Classifies an Ollama error message (from an HTTP error body or a mid-stream error object).
+std::string classify_error(int http_status, std::string_view message);
+
+// The Ollama base URL: `flag` if non-empty, else $OLLAMA_HOST, else http://127.0.0.1:11434.
+// Accepts Ollama's forms: "host", "host:port", ":port", "http://host:port", "https://host".
+std::string resolve_host(std::string_view flag);
+// Normalises one host spec (the forms above) to "scheme://host:port".
+std::string normalize_host(std::string_view spec);
+
+class OllamaClient {
+ public:
+  // host as accepted by normalize_host; timeout bounds connecting and each wait for bytes.
+  OllamaClient(std::string host, double timeout_s);
+
+  const std::string& host() const { return host_; }
+
+  // POST /api/chat with `request` and "stream" set to `stream`.
+  ClientResult<Reply> chat(const Json& request, bool stream) const;
+  // POST /api/generate with `request` and "stream" set to `stream`.
+  ClientResult<Reply> generate(const Json& request, bool stream) const;
+  // POST /api/show {"model": model}: the parsed reply body.
+  ClientResult<Json> show(const std::string& model) const;
+  // GET /api/version: the version string.
+  ClientResult<std::string> version() const;
+  // GET /api/tags: the parsed reply body.
+  ClientResult<Json> tags() const;
+
+ private:
+  ClientResult<Reply> post_reply(const std::string& path, const Json& request, bool stream) const;
+  ClientResult<Json> exchange_json(const std::string& method, const std::string& path,
+                                   const std::string& body) const;
+  std::string host_;
+  double timeout_s_;
+};
+
+}  // namespace bakeoff::backends
