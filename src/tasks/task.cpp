@@ -152,6 +152,21 @@ Json initial_messages(const Task& task) {
   return messages;
 }
 
+Json task_to_json(const Task& task) {
+  return Json{{"id", task.id},
+              {"description", task.description},
+              {"calibration", task.calibration},
+              {"settings", task.settings},
+              {"prompt", task.user_prompt},
+              {"system_prompt", task.system_prompt},
+              {"history", task.history},
+              {"tools", task.tools},
+              {"acceptance", task.acceptance},
+              {"expected", task.expected},
+              {"task_sha256", task.task_sha256},
+              {"fixtures_sha256", task.fixtures_sha256}};
+}
+
 std::vector<std::string> task_ids() {
   std::vector<std::string> ids = ordered_ids();
   std::vector<std::string> rest;

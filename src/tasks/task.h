@@ -34,6 +34,10 @@ struct Task {
 // [system, …history, user]: the conversation at step 1.
 Json initial_messages(const Task& task);
 
+// The resolved task as JSON (shared references expanded): id, description, calibration,
+// settings, prompt, system_prompt, history, tools, acceptance, expected and the two digests.
+Json task_to_json(const Task& task);
+
 // Every task id known (seed tasks first, then variants, then calibration tasks).
 std::vector<std::string> task_ids();
 

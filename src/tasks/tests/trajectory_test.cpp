@@ -93,6 +93,15 @@ TEST(Trajectories, ResearchPassesThePageTextToSummarizeVerbatim) {
             r.outcomes[1].result["text"]);
 }
 
+TEST(Trajectories, CorruptedCalibrationArgumentsFailAcceptance) {
+  // What parse-big-int-float does to the argument: the receipt, and so the answer, change.
+  auto task = load_task("cal-big-int");
+  ASSERT_TRUE(task.ok());
+  task->expected["trajectory"][0]["calls"][0]["arguments"]["serial"] = 9007199254740992.0;
+  Replay r = replay_reference(*task);
+  EXPECT_FALSE(all_passed(check_acceptance(*task, r.final_answer, r.calls))) << r.final_answer;
+}
+
 TEST(Trajectories, MessagesCarryIdsUnlessAskedNotTo) {
   auto task = load_task("cal-parallel-noid");
   ASSERT_TRUE(task.ok());
