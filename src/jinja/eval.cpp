@@ -45,7 +45,7 @@ Value Interpreter::loop_attr(const Value& loop, const std::string& name) {
     if (i + 1 >= n) return Value::undefined("there is no next item");
     return items[static_cast<size_t>(i + 1)];
   }
-  return Value::undefined(fmt::format("'LoopContext' object has no attribute '{}'", name));
+  return Value::undefined_lazy("'LoopContext' object has no attribute '{}'", name);
 }
 
 Value Interpreter::call_loop_method(const Value& loop, const std::string& name, CallArgs& args) {

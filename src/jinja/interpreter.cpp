@@ -217,7 +217,15 @@ Flow Interpreter::exec(const Stmt& s) {
 }
 
 void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
-  std::vector<Value> items = iterate(iterable);
+  // Lists are immutable under the sandbox, so a plain loop iterates them in place.
+  Value keep = iterable;
+  std::vector<Value> owned;
+  const std::vector<Value>* items_ptr = &owned;
+  if ((keep.kind == Kind::List || keep.kind == Kind::Tuple) && !s.cond) {
+    items_ptr = &keep.list_obj().items;
+  } else {
+    owned = iterate(keep);
+  }
   size_t saved_scope = scope_base_;
   size_t start = locals_.size();
   const auto* saved_closure = closure_;
@@ -233,19 +241,20 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
   try {
     if (s.cond) {
       std::vector<Value> kept;
-      for (const auto& item : items) {
+      for (const auto& item : owned) {
         spend();
         locals_.resize(start);
         assign(s.target, item);
         if (truthy(eval(*s.cond))) kept.push_back(item);
       }
-      items = std::move(kept);
+      owned = std::move(kept);
     }
+    const std::vector<Value>& items = *items_ptr;
     Value loop;
     LoopObj* lo = nullptr;
     if (tpl_.loop_sym >= 0) {
       auto obj = std::make_shared<LoopObj>();
-      obj->items = &items;
+      obj->items = items_ptr;
       obj->depth0 = depth0;
       obj->stmt = &s;
       lo = obj.get();
@@ -265,7 +274,7 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
       if (f == Flow::Break) break;
     }
     if (lo != nullptr) lo->items = nullptr;
-    if (items.empty()) {
+    if (items_ptr->empty()) {
       locals_.resize(start);
       exec_body(s.else_body);
     }
@@ -333,13 +342,15 @@ Value Interpreter::call_macro(const CallableObj& m, CallArgs& args) {
     frame_base_ = scope_base_ = start;
     closure_ = &m.closure;
     size_t np = def.params.size();
-    std::vector<bool> given(np, false);
+    char given_small[32] = {};
+    std::vector<char> given_big(np > 32 ? np : 0, 0);
+    char* given = np > 32 ? given_big.data() : given_small;
     for (size_t i = 0; i < args.pos.size() && i < np; ++i) {
       locals_.emplace_back(def.params[i], args.pos[i]);
       given[i] = true;
     }
     Value caller_value;
-    Value kwargs = Value::dict();
+    Value kwargs = def.uses_kwargs ? Value::dict() : Value();
     for (auto& [k, v] : args.kw) {
       bool matched = false;
       for (size_t i = 0; i < np; ++i) {
@@ -431,7 +442,7 @@ Value Interpreter::call_value(const Value& callee, CallArgs& args) {
     case Kind::Undefined: {
       const auto* u = static_cast<const UndefinedObj*>(callee.obj.get());
       fail(u != nullptr && u->security ? "security" : "undefined",
-           u != nullptr ? u->hint : "undefined is not callable");
+           u != nullptr ? u->message() : "undefined is not callable");
     }
     default:
       break;

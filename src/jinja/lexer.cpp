@@ -99,23 +99,26 @@ class Lexer {
   // Line bookkeeping: positions are converted lazily but monotonically.
   size_t line_pos_ = 0;
   int line_ = 1;
-  size_t line_start_ = 0;
+  int col_ = 1;
 
   void set_pos(Token& t, size_t pos) {
     if (pos < line_pos_) {
       line_pos_ = 0;
       line_ = 1;
-      line_start_ = 0;
+      col_ = 1;
     }
+    // Incremental: tokens arrive in source order, so this stays linear.
     for (size_t i = line_pos_; i < pos && i < s_.size(); ++i) {
       if (s_[i] == '\n') {
         ++line_;
-        line_start_ = i + 1;
+        col_ = 1;
+      } else if ((static_cast<unsigned char>(s_[i]) & 0xC0) != 0x80) {
+        ++col_;
       }
     }
     line_pos_ = pos;
     t.line = line_;
-    t.col = static_cast<int>(unicode::length(s_.substr(line_start_, pos - line_start_))) + 1;
+    t.col = col_;
   }
 
   [[noreturn]] void error(const std::string& msg, size_t pos) {

@@ -325,25 +325,42 @@ bool is_lower(std::string_view s) {
 }
 
 std::string_view strip(std::string_view s, const std::string* chars, bool left, bool right) {
-  if (chars == nullptr && is_ascii(s)) {
-    auto sp = [](char c) {
-      return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F);
-    };
+  if (chars == nullptr) {
+    // Walk in from both ends only, decoding a code point just where a non-ASCII byte sits.
     size_t b = 0, e = s.size();
     if (left) {
-      while (b < e && sp(s[b])) ++b;
+      while (b < e) {
+        auto c = static_cast<unsigned char>(s[b]);
+        if (c < 0x80) {
+          if (!is_space(c)) break;
+          ++b;
+          continue;
+        }
+        size_t len = 1;
+        if (!is_space(next_code_point(s, b, &len))) break;
+        b += len;
+      }
     }
     if (right) {
-      while (e > b && sp(s[e - 1])) --e;
+      while (e > b) {
+        auto c = static_cast<unsigned char>(s[e - 1]);
+        if (c < 0x80) {
+          if (!is_space(c)) break;
+          --e;
+          continue;
+        }
+        size_t start = e - 1;
+        while (start > b && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
+        size_t len = 1;
+        char32_t cp = next_code_point(s, start, &len);
+        if (start + len != e || !is_space(cp)) break;
+        e = start;
+      }
     }
     return s.substr(b, e - b);
   }
-  std::u32string set;
-  if (chars != nullptr) set = decode(*chars);
-  auto drop = [&](char32_t c) {
-    return chars == nullptr ? is_space(c) : set.find(c) != std::u32string::npos;
-  };
-  // Walk code points by byte offsets so the result stays a view of s.
+  std::u32string set = decode(*chars);
+  auto drop = [&](char32_t c) { return set.find(c) != std::u32string::npos; };
   std::vector<size_t> starts;
   std::u32string cps;
   size_t off = 0;

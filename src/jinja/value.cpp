@@ -53,6 +53,33 @@ Value Value::undefined(std::string hint, bool security) {
   return v;
 }
 
+Value Value::undefined_lazy(const char* pattern, std::string a, std::string b) {
+  auto u = std::make_shared<UndefinedObj>(std::string(), false);
+  u->pattern = pattern;
+  u->a = std::move(a);
+  u->b = std::move(b);
+  Value v;
+  v.kind = Kind::Undefined;
+  v.obj = std::move(u);
+  return v;
+}
+
+std::string UndefinedObj::message() const {
+  if (pattern == nullptr) return hint;
+  std::string out;
+  const std::string* args[] = {&a, &b};
+  int n = 0;
+  for (const char* p = pattern; *p != 0; ++p) {
+    if (p[0] == '{' && p[1] == '}' && n < 2) {
+      out += *args[n++];
+      ++p;
+    } else {
+      out += *p;
+    }
+  }
+  return out;
+}
+
 const std::string& Value::str() const {
   return static_cast<const StrObj*>(obj.get())->s;
 }

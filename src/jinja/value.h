@@ -81,6 +81,8 @@ struct Value {
   static Value dict();
   // An undefined value remembering why it is undefined, for the error raised when it is used.
   static Value undefined(std::string hint, bool security = false);
+  // pattern must be a string literal with up to two "{}" placeholders.
+  static Value undefined_lazy(const char* pattern, std::string a, std::string b = {});
 
   bool is_undefined() const { return kind == Kind::Undefined; }
   bool is_none() const { return kind == Kind::None; }
@@ -101,7 +103,12 @@ struct StrObj : Object {
 struct UndefinedObj : Object {
   std::string hint;       // "'x' is undefined"
   bool security = false;  // raised as a sandbox SecurityError when used
+  // Lazily formatted hint (undefined values are common and their message is rarely needed):
+  // `pattern` with its two "{}" replaced by a and b.
+  const char* pattern = nullptr;
+  std::string a, b;
   UndefinedObj(std::string h, bool sec) : hint(std::move(h)), security(sec) {}
+  std::string message() const;
 };
 
 struct ListObj : Object {

@@ -39,8 +39,8 @@ const char* op_symbol(BinOp op) {
 
 [[noreturn]] void undefined_error(const Value& v) {
   const auto* u = static_cast<const UndefinedObj*>(v.obj.get());
-  if (u != nullptr && u->security) fail("security", u->hint);
-  fail("undefined", u != nullptr ? u->hint : "value is undefined");
+  if (u != nullptr && u->security) fail("security", u->message());
+  fail("undefined", u != nullptr ? u->message() : "value is undefined");
 }
 
 [[noreturn]] void overflow() {
@@ -479,8 +479,8 @@ Value get_item(const Value& obj, const Value& key) {
         auto n = static_cast<int64_t>(items.size());
         if (i < 0) i += n;
         if (i >= 0 && i < n) return items[static_cast<size_t>(i)];
-        return Value::undefined(
-            fmt::format("{} object has no element {}", type_name(obj), as_int(key)));
+        return Value::undefined_lazy("{} object has no element {}", type_name(obj),
+                                     std::to_string(as_int(key)));
       }
       break;
     case Kind::String:
@@ -498,7 +498,7 @@ Value get_item(const Value& obj, const Value& key) {
           if (i >= 0 && i < n)
             return Value::string(unicode::encode(cps.substr(static_cast<size_t>(i), 1)));
         }
-        return Value::undefined(fmt::format("str object has no element {}", as_int(key)));
+        return Value::undefined_lazy("str object has no element {}", std::to_string(as_int(key)));
       }
       break;
     case Kind::Undefined:
@@ -507,7 +507,8 @@ Value get_item(const Value& obj, const Value& key) {
       break;
   }
   if (key.kind == Kind::String) return get_attr(obj, key.str());
-  return Value::undefined(fmt::format("{} object has no element {}", type_name(obj), to_repr(key)));
+  return Value::undefined_lazy("{} object has no element {}", type_name(obj),
+                               key.kind == Kind::String ? "'" + key.str() + "'" : to_repr(key));
 }
 
 Value get_attr(const Value& obj, const std::string& name) {
