@@ -29,7 +29,8 @@ class Parser {
   std::vector<std::string> symbols_;
   std::vector<int> name_log_;
   int depth_ = 0;
-  bool soft_ = false;  // inside an if body: unknown filters/tests fail at render time
+  bool soft_ = false;   // inside an if body: unknown filters/tests fail at render time
+  int loop_depth_ = 0;  // for bodies enclosing the current statement (break/continue need one)
 
   struct DepthGuard {
     Parser* p;
@@ -217,6 +218,7 @@ class Parser {
       end_block();
       body.push_back(std::move(s));
     } else if (kw == "break" || kw == "continue") {
+      if (loop_depth_ == 0) error(fmt::format("'{}' outside loop", kw));
       next();
       end_block();
       body.push_back(stmt(kw == "break" ? StmtKind::Break : StmtKind::Continue, at));
@@ -317,7 +319,9 @@ class Parser {
     std::string end;
     bool saved_soft = soft_;
     soft_ = false;
+    ++loop_depth_;
     s->body = subparse({"endfor", "else"}, &end);
+    --loop_depth_;
     if (end == "else") {
       end_block();
       s->else_body = subparse({"endfor"}, &end);
@@ -391,7 +395,10 @@ class Parser {
     std::string end;
     bool saved_soft = soft_;
     soft_ = false;
+    int saved_loops = loop_depth_;
+    loop_depth_ = 0;
     m.body = subparse({"endmacro"}, &end);
+    loop_depth_ = saved_loops;
     soft_ = saved_soft;
     end_block();
     scan_special_names(m, log_start);
@@ -412,7 +419,10 @@ class Parser {
     std::string end;
     bool saved_soft = soft_;
     soft_ = false;
+    int saved_loops = loop_depth_;
+    loop_depth_ = 0;
     m.body = subparse({"endcall"}, &end);
+    loop_depth_ = saved_loops;
     soft_ = saved_soft;
     end_block();
     scan_special_names(m, log_start);
