@@ -161,7 +161,7 @@ class Reader {
         v.u = read_pod<uint8_t>("uint8");
         break;
       case ValueType::int8:
-        v.i = read_pod<int8_t>("int8");
+        v.i = read_pod<int8_t>("int8");  // NOLINT(bugprone-signed-char-misuse): a signed number
         break;
       case ValueType::uint16:
         v.u = read_pod<uint16_t>("uint16");
