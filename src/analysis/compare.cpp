@@ -23,7 +23,6 @@ bool arm_before(const std::string& x, const std::string& y) {
 Json assemble(const std::vector<UnitRecord>& units, Json comparisons) {
   Json verdict = decide_verdict(units, comparisons);
   Json doc = Json::object();
-  doc["format"] = "bakeoff-compare/1";
   doc["verdict"] = verdict["verdict"];
   doc["verdict_evidence"] = verdict["verdict_evidence"];
   doc["comparisons"] = std::move(comparisons);
@@ -47,8 +46,9 @@ Json assemble(const std::vector<UnitRecord>& units, Json comparisons) {
   }
   doc["token_crosscheck"] = cross;
   doc["controls"] = verdict["controls"];
-  doc["paths"] = verdict["paths"];
   doc["statistics"] = run_statistics(units);
+  doc["paths"] = verdict["paths"];
+  doc["format"] = "bakeoff-compare/1";
   return doc;
 }
 

@@ -13,6 +13,7 @@ namespace {
 
 // The empty thought block the large Gemma 4 templates pre-fill when thinking is off.
 constexpr std::string_view kEmptyThoughtBlock = "<|channel>thought\n<channel|>";
+constexpr std::string_view kBosText = "<bos>";
 
 const Json& field(const Json& obj, const char* key) {
   static const Json null_json;
@@ -271,13 +272,15 @@ StepCheck check_step(const Json& sa, const Json& sb, const std::string& arm_a,
 }
 
 // True when `longer` is `shorter` with the empty thought block inserted once.
-bool differs_by_empty_thought_block(const std::string& longer, const std::string& shorter) {
-  if (longer.size() != shorter.size() + kEmptyThoughtBlock.size()) return false;
-  size_t pos = longer.find(kEmptyThoughtBlock);
+// True when `longer` is `shorter` with `piece` inserted once.
+bool differs_by_insertion(const std::string& longer, const std::string& shorter,
+                          std::string_view piece) {
+  if (longer.size() != shorter.size() + piece.size()) return false;
+  size_t pos = longer.find(piece);
   while (pos != std::string::npos) {
-    std::string without = longer.substr(0, pos) + longer.substr(pos + kEmptyThoughtBlock.size());
+    std::string without = longer.substr(0, pos) + longer.substr(pos + piece.size());
     if (without == shorter) return true;
-    pos = longer.find(kEmptyThoughtBlock, pos + 1);
+    pos = longer.find(piece, pos + 1);
   }
   return false;
 }
@@ -312,12 +315,23 @@ Json crosscheck_step(const Json& sa, const Json& sb, const std::string& arm_a,
   if (prompts_known && !prompts_equal) {
     std::optional<std::string> pa = blobs ? blobs(*ha) : std::nullopt;
     std::optional<std::string> pb = blobs ? blobs(*hb) : std::nullopt;
-    if (pa && pb &&
-        (delta > 0 ? differs_by_empty_thought_block(*pb, *pa)
-                   : differs_by_empty_thought_block(*pa, *pb))) {
+    const std::string* longer = nullptr;
+    const std::string* shorter = nullptr;
+    if (pa && pb) {
+      longer = delta > 0 ? &*pb : &*pa;
+      shorter = delta > 0 ? &*pa : &*pb;
+    }
+    if (longer && differs_by_insertion(*longer, *shorter, kEmptyThoughtBlock)) {
       out["status"] = "explained";
       out["kind"] = "empty_thought_block";
       out["explanation"] = extra_text + ": the empty thought block";
+      return out;
+    }
+    if (longer && extra == 1 && differs_by_insertion(*longer, *shorter, kBosText)) {
+      // A second BOS written into the prompt text itself (render-double-bos seen in the bytes).
+      out["status"] = "explained";
+      out["kind"] = "bos";
+      out["explanation"] = extra_text + ": one extra BOS (a second \"<bos>\" in the prompt bytes)";
       return out;
     }
     out["status"] = "explained";

@@ -60,6 +60,10 @@ std::string dot_plot_svg(const std::string& title, const std::string& x_label,
     }
   }
   auto [top, step] = axis(max);
+  if (step < 1) {  // counts: whole-number ticks
+    step = 1;
+    top = std::max(1.0, std::ceil(max));
+  }
   const int r = 5;
   const int row_h = static_cast<int>(std::min<size_t>(tallest, 8)) * (2 * r + 2) + 14;
   const int height = 30 + row_h * static_cast<int>(rows.size()) + 40;

@@ -252,6 +252,21 @@ TEST(TokenCrossCheck, EmptyThoughtBlockExplainsTheDifference) {
   EXPECT_EQ(c["token_crosscheck"]["steps"][0]["kind"], "empty_thought_block");
 }
 
+TEST(TokenCrossCheck, ASecondBosInThePromptBytesIsNamed) {
+  std::string base = "<bos><|turn>user\nhi<turn|>\n<|turn>model\n";
+  Json a =
+      testing::make_trace("ollama-json", "memory", 1,
+                          Json::array({make_step(1, "<bos>" + base, nullptr, Json::array(), 101)}));
+  Json b = testing::make_trace("ollama-native", "memory", 1,
+                               Json::array({make_step(1, base, nullptr, Json::array(), 100)}));
+  Json c = compare_pair(a, b);
+  EXPECT_EQ(first(c)["layer"], "prompt");
+  EXPECT_EQ(c["token_crosscheck"]["steps"][0]["kind"], "bos");
+  EXPECT_NE(c["token_crosscheck"]["steps"][0]["explanation"].get<std::string>().find(
+                "+1 token on ollama-json: one extra BOS"),
+            std::string::npos);
+}
+
 TEST(TokenCrossCheck, MissingCountIsUnknownNotEqual) {
   Json a = memory_trace("ollama-json");
   Json b = memory_trace("ollama-native");
