@@ -11,6 +11,15 @@ Value Interpreter::eval(const Expr& e) {
   // Fast paths that cannot fail.
   if (e.kind == ExprKind::Const) return e.value;
   if (e.kind == ExprKind::Name) return lookup(e.sym);
+  // Long operator or filter chains nest the tree deeply; bound the C++ stack they can use.
+  struct DepthCount {
+    size_t* d;
+    explicit DepthCount(size_t* depth) : d(depth) { ++*d; }
+    ~DepthCount() { --*d; }
+    DepthCount(const DepthCount&) = delete;
+    DepthCount& operator=(const DepthCount&) = delete;
+  } count(&eval_depth_);
+  if (eval_depth_ > kMaxEvalDepth) fail_at("limit", "expression nested too deeply", e.line, e.col);
   try {
     return eval_inner(e);
   } catch (JinjaError& err) {

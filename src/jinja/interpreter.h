@@ -46,6 +46,8 @@ class Interpreter {
   const std::vector<std::pair<int, Value>>* closure_ = nullptr;
   std::string* out_ = nullptr;
   size_t depth_ = 0;
+  size_t eval_depth_ = 0;
+  static constexpr size_t kMaxEvalDepth = 1000;
   size_t fuel_ = 0;
   std::chrono::steady_clock::time_point deadline_;
 

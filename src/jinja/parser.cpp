@@ -8,7 +8,10 @@
 namespace bakeoff::jinja {
 namespace {
 
-constexpr int kMaxNesting = 120;
+// Python jinja2 stops near these depths too (RecursionError / IndentationError); real templates
+// stay far below. Both bound the C++ stack used by the parser and the evaluator.
+constexpr int kMaxExprNesting = 90;
+constexpr int kMaxBlockNesting = 90;
 
 class Parser {
  public:
@@ -28,19 +31,20 @@ class Parser {
   std::unordered_map<std::string, int> sym_ids_;
   std::vector<std::string> symbols_;
   std::vector<int> name_log_;
-  int depth_ = 0;
+  int expr_depth_ = 0;
+  int block_depth_ = 0;
   bool soft_ = false;   // inside an if body: unknown filters/tests fail at render time
   int loop_depth_ = 0;  // for bodies enclosing the current statement (break/continue need one)
 
   struct DepthGuard {
-    Parser* p;
-    explicit DepthGuard(Parser* parser) : p(parser) {
-      if (++p->depth_ > kMaxNesting) {
+    int* depth;
+    DepthGuard(Parser* p, int* counter, int limit) : depth(counter) {
+      if (++*depth > limit) {
         const Token& t = p->cur();
         fail_at("limit", "template nesting too deep (parser recursion limit)", t.line, t.col);
       }
     }
-    ~DepthGuard() { --p->depth_; }
+    ~DepthGuard() { --*depth; }
     DepthGuard(const DepthGuard&) = delete;
     DepthGuard& operator=(const DepthGuard&) = delete;
   };
@@ -191,7 +195,7 @@ class Parser {
   }
 
   void parse_statement(Body& body, const std::vector<std::string_view>& end_names) {
-    DepthGuard guard(this);
+    DepthGuard guard(this, &block_depth_, kMaxBlockNesting);
     const Token at = cur();
     if (at.type != Tok::Name) error("tag name expected");
     const std::string& kw = at.text;
@@ -501,7 +505,7 @@ class Parser {
   ExprPtr fold_sequence(ExprPtr e) { return e; }
 
   ExprPtr parse_expression(bool with_condexpr) {
-    DepthGuard guard(this);
+    DepthGuard guard(this, &expr_depth_, kMaxExprNesting);
     if (with_condexpr) return parse_condexpr();
     return parse_or();
   }
@@ -548,7 +552,7 @@ class Parser {
 
   ExprPtr parse_not() {
     if (is_name("not")) {
-      DepthGuard guard(this);
+      DepthGuard guard(this, &expr_depth_, kMaxExprNesting);
       auto n = node(ExprKind::Not, cur());
       next();
       n->a = parse_not();
@@ -646,10 +650,10 @@ class Parser {
   }
 
   ExprPtr parse_unary(bool with_filter) {
-    DepthGuard guard(this);
     const Token at = cur();
     ExprPtr n;
     if (is_op("-") || is_op("+")) {
+      DepthGuard guard(this, &expr_depth_, kMaxExprNesting);
       char op = cur().text[0];
       next();
       ExprPtr operand = parse_unary(false);
@@ -682,7 +686,6 @@ class Parser {
   }
 
   ExprPtr parse_primary() {
-    DepthGuard guard(this);
     const Token at = cur();
     switch (at.type) {
       case Tok::Name: {

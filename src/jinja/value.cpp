@@ -132,7 +132,17 @@ void NamespaceObj::set(std::string_view name, Value value) {
   attrs.emplace_back(std::string(name), std::move(value));
 }
 
+namespace {
+Value from_json_at(const Json& j, int depth);
+}
+
 Value from_json(const Json& j) {
+  return from_json_at(j, 0);
+}
+
+namespace {
+Value from_json_at(const Json& j, int depth) {
+  if (depth > 2000) fail("limit", "context data nested too deeply (over 2000 levels)");
   switch (j.type()) {
     case Json::value_t::null:
       return Value::none();
@@ -152,20 +162,23 @@ Value from_json(const Json& j) {
     case Json::value_t::array: {
       std::vector<Value> items;
       items.reserve(j.size());
-      for (const auto& e : j) items.push_back(from_json(e));
+      for (const auto& e : j) items.push_back(from_json_at(e, depth + 1));
       return Value::list(std::move(items));
     }
     case Json::value_t::object: {
       Value d = Value::dict();
       auto& items = d.dict_obj().items;
       items.reserve(j.size());
-      for (const auto& [k, v] : j.items()) items.emplace_back(Value::string(k), from_json(v));
+      for (const auto& [k, v] : j.items()) {
+        items.emplace_back(Value::string(k), from_json_at(v, depth + 1));
+      }
       return d;
     }
     default:
       return Value::none();
   }
 }
+}  // namespace
 
 bool truthy(const Value& v) {
   switch (v.kind) {

@@ -290,3 +290,20 @@ TEST(Template, StrftimeNowUsesTheFixedClock) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Hostile, LongChainsAndDeepContextsEndInALimitError) {
+  std::string chain = "{{ 'x'";
+  for (int i = 0; i < 50000; ++i) chain += "|upper";
+  EXPECT_EQ(error_of(chain + " }}").kind, "limit");
+  std::string sum = "{{ 1";
+  for (int i = 0; i < 50000; ++i) sum += " + 1";
+  EXPECT_EQ(error_of(sum + " }}").kind, "limit");
+  Json deep = Json::array();
+  for (int i = 0; i < 10000; ++i) deep = Json::array({deep});
+  EXPECT_EQ(error_of("{{ x }}", Json{{"x", deep}}).kind, "limit");
+  EXPECT_EQ(render("{{ 1 + 1 + 1 + 1 }}"), "4");
+}
+
+}  // namespace
