@@ -76,7 +76,7 @@ CheckResult evaluate(const Task& task, const Json& check, const std::string& ans
                      const std::vector<CallRecord>& calls);
 
 std::string default_name(const Json& check) {
-  const std::string kind = check["kind"].get<std::string>();
+  std::string kind = check["kind"].get<std::string>();
   if (check.contains("text")) return fmt::format("{}:{}", kind, check["text"].get<std::string>());
   if (check.contains("tool")) return fmt::format("{}:{}", kind, check["tool"].get<std::string>());
   if (check.contains("n")) return fmt::format("{}:{}", kind, check["n"].dump());

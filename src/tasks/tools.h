@@ -10,6 +10,8 @@
 
 namespace bakeoff::tasks {
 
+// NOLINTNEXTLINE(bugprone-exception-escape): Json members; ordered_json never throws on
+// move/destroy
 struct ToolOutcome {
   Json args_norm;           // the normalised arguments the tool computed with
   Json result;              // e.g. {"results":[…]} or {"error":"missing_required","arg":"query"}

@@ -34,7 +34,7 @@ TEST(Tasks, EveryTaskLoadsFromTheBinaryAndFromTheDirectoryIdentically) {
     EXPECT_EQ(built_in->id, id);
     EXPECT_EQ(built_in->task_sha256, from_dir->task_sha256)
         << id << ": rebuild after editing tasks/";
-    EXPECT_EQ(built_in->task_sha256, sha256_hex(read_file(kTasksDir + "/" + id + ".json")));
+    EXPECT_EQ(built_in->task_sha256, sha256_hex(read_file(fs::path(kTasksDir) / (id + ".json"))));
     EXPECT_EQ(built_in->fixtures_sha256, from_dir->fixtures_sha256);
     EXPECT_EQ(built_in->tools, from_dir->tools);
     EXPECT_EQ(built_in->calibration, id.rfind("cal-", 0) == 0) << id;
