@@ -254,3 +254,35 @@ TEST(PromptReader, FindsThinkingUserCallsAndResults) {
 
 }  // namespace
 }  // namespace bakeoff::control
+
+namespace bakeoff::control {
+namespace {
+
+TEST(NumericDrift, TakesTheSecondBestActionAtItsRate) {
+  auto task = tasks::load_task("movies");
+  ASSERT_TRUE(task.ok());
+  Json base = tasks::initial_messages(*task);
+  ChatRenderOptions ro;
+  SamplingOptions so;
+  so.stop = {"<turn|>", "<|tool_response>"};
+  RuntimeFaults always, sometimes;
+  always.numeric_drift = 1;
+  sometimes.numeric_drift = 0.3;
+  int fired = 0;
+  const int n = 200;
+  for (int i = 0; i < n; ++i) {
+    Json m = base;
+    m[0]["content"] = m[0]["content"].get<std::string>() + " (session " + std::to_string(i) + ")";
+    std::string p = *render_chat_prompt(m, task->tools, ro);
+    std::string faithful = complete(p, so).text;
+    std::string drifted = complete(p, so, always).text;
+    EXPECT_NE(faithful, drifted);  // the optional year flips
+    EXPECT_EQ(drifted, complete(p, so, always).text);
+    if (complete(p, so, sometimes).text != faithful) ++fired;
+  }
+  EXPECT_GT(fired, n * 0.2);
+  EXPECT_LT(fired, n * 0.4);
+}
+
+}  // namespace
+}  // namespace bakeoff::control
