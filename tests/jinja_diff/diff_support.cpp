@@ -129,7 +129,9 @@ std::vector<Outcome> run_oracle(const std::string& python, const fs::path& scrip
       o.output = record["output"].get<std::string>();
     } else {
       const Json& e = record.at("error");
-      o.error = e.at("type").get<std::string>() + ": " + e.at("message").get<std::string>();
+      o.error_kind = e.at("type").get<std::string>();
+      o.error_message = e.at("message").get<std::string>();
+      o.error = o.error_kind + ": " + o.error_message;
     }
   }
   if (std::count(seen.begin(), seen.end(), true) != static_cast<long>(expected)) {

@@ -37,7 +37,9 @@ chat::ChatRequest to_request(const Fixture& fixture, bool add_generation_prompt)
 struct Outcome {
   bool ok = false;
   std::string output;
-  std::string error;  // "TypeError: ..." for Python, the engine's message for ours
+  std::string error;          // "TypeError: ..." for Python, the engine's message for ours
+  std::string error_kind;     // Python's exception type, or our TemplateError::kind
+  std::string error_message;  // the exception's / TemplateError's message alone
 };
 
 // Index of a pair in the flat order the oracle emits: template-major, then fixture, then

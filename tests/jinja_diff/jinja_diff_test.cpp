@@ -88,8 +88,18 @@ struct Tally {
   std::map<std::string, size_t> failures_per_template;
 };
 
+// Any error of ours matches a jinja2 error, except a template's own raise_exception (exactly
+// jinja2's TemplateError class), which must surface with the template's message.
+bool same_error(const Outcome& ours, const Outcome& python) {
+  if (python.error_kind != "TemplateError") return true;
+  return ours.error_kind == "raise_exception" && ours.error_message == python.error_message;
+}
+
 std::string describe_mismatch(const Outcome& ours, const Outcome& python) {
   if (python.ok && !ours.ok) return "we fail where Python renders: " + ours.error;
+  if (!python.ok && !ours.ok) {
+    return "Python's raise_exception (" + python.error + ") is not ours: " + ours.error;
+  }
   if (!python.ok && ours.ok) return "we render where Python raises " + python.error;
   auto offset = first_difference(ours.output, python.output).value_or(0);
   return fmt::format(
@@ -131,9 +141,12 @@ TEST(JinjaDifferential, EveryTemplateAndFixtureMatchesPythonJinja2) {
           ours.output = std::move(rendered).value();
         } else {
           ours.error = rendered.error().to_string();
+          ours.error_kind = rendered.error().kind;
+          ours.error_message = rendered.error().message;
         }
         const Outcome& theirs = python[pair_index(t, f, gen, fixtures.size())];
-        bool same = ours.ok == theirs.ok && (!ours.ok || ours.output == theirs.output);
+        bool same = ours.ok == theirs.ok &&
+                    (ours.ok ? ours.output == theirs.output : same_error(ours, theirs));
         ++tally.pairs;
         if (same) ++tally.identical;
         if (same && !ours.ok) ++tally.both_error;
