@@ -86,6 +86,11 @@ Value Interpreter::eval_inner(const Expr& e) {
     case ExprKind::Getattr: {
       Value obj = eval(*e.a);
       if (obj.kind == Kind::Loop) return loop_attr(obj, e.name);
+      // Fast path: a dict attribute that is no dict method name is a plain key lookup.
+      if (obj.kind == Kind::Dict && e.op == 0) {
+        const Value* v = obj.dict_obj().find_str(e.name);
+        if (v != nullptr) return *v;
+      }
       return get_attr(obj, e.name);
     }
     case ExprKind::Getitem: {

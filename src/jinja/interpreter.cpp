@@ -10,15 +10,10 @@ namespace bakeoff::jinja {
 Interpreter::Interpreter(const Template::Impl& tpl, const Json& context)
     : tpl_(tpl), slots_(tpl.initial_slots) {
   if (context.is_object()) {
-    const auto& symbols = tpl.parsed.symbols;
     // Context names the template never mentions are never converted.
     for (const auto& [key, value] : context.items()) {
-      for (size_t i = 0; i < symbols.size(); ++i) {
-        if (symbols[i] == key) {
-          slots_[i] = from_json(value);
-          break;
-        }
-      }
+      auto it = tpl.symbol_ids.find(key);
+      if (it != tpl.symbol_ids.end()) slots_[static_cast<size_t>(it->second)] = from_json(value);
     }
   }
   deadline_ = std::chrono::steady_clock::now() + tpl.options.limits.max_wall_time;

@@ -4,6 +4,7 @@
 #pragma once
 #include <chrono>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct Template::Impl {
   Options options;
   ParsedTemplate parsed;
   std::vector<Value> initial_slots;  // per symbol: its global, or an undefined naming it
+  std::unordered_map<std::string, int> symbol_ids;
   int loop_sym = -1;
   int caller_sym = -1;
   int varargs_sym = -1;

@@ -13,6 +13,11 @@ namespace bakeoff::jinja {
 namespace {
 
 bool is_py_space(std::string_view s, size_t i, size_t* len) {
+  auto b = static_cast<unsigned char>(s[i]);
+  if (b < 0x80) {
+    *len = 1;
+    return b == ' ' || (b >= 0x09 && b <= 0x0D) || (b >= 0x1C && b <= 0x1F);
+  }
   size_t l = 1;
   char32_t c = unicode::next_code_point(s, i, &l);
   *len = l;
@@ -54,6 +59,7 @@ class Lexer {
   Lexer(const std::string& src, const Options& opt) : s_(src), opt_(opt) {}
 
   std::vector<Token> run() {
+    tokens_.reserve(s_.size() / 6 + 16);
     size_t pos = 0;
     bool line_starting = true;
     while (pos < s_.size()) {
@@ -96,6 +102,7 @@ class Lexer {
   std::string_view s_;
   const Options& opt_;
   std::vector<Token> tokens_;
+  std::vector<char> balance_;  // open brackets inside the current tag
   // Line bookkeeping: positions are converted lazily but monotonically.
   size_t line_pos_ = 0;
   int line_ = 1;
@@ -222,7 +229,8 @@ class Lexer {
     set_pos(begin, tag);
     tokens_.push_back(begin);
     std::string_view close = kind == '{' ? "}}" : "%}";
-    std::vector<char> balance;
+    std::vector<char>& balance = balance_;
+    balance.clear();
     while (true) {
       if (pos >= s_.size()) {
         error(kind == '{' ? "unexpected end of template, expected 'end of print statement'."

@@ -196,7 +196,7 @@ class Parser {
 
   void parse_statement(Body& body, const std::vector<std::string_view>& end_names) {
     DepthGuard guard(this, &block_depth_, kMaxBlockNesting);
-    const Token at = cur();
+    const Token& at = cur();
     if (at.type != Tok::Name) error("tag name expected");
     const std::string& kw = at.text;
     if (kw == "if") {
@@ -336,7 +336,7 @@ class Parser {
   }
 
   StmtPtr parse_set() {
-    const Token at = cur();
+    const Token& at = cur();
     next();
     Target target = parse_target(true, {});
     if (skip_op("=")) {
@@ -474,7 +474,7 @@ class Parser {
 
   ExprPtr parse_tuple(bool simplified, bool with_condexpr,
                       const std::vector<std::string_view>& extra, bool explicit_parens) {
-    const Token at = cur();
+    const Token& at = cur();
     std::vector<ExprPtr> items;
     bool is_tuple = false;
     while (true) {
@@ -511,7 +511,7 @@ class Parser {
   }
 
   ExprPtr parse_condexpr() {
-    const Token at = cur();
+    const Token& at = cur();
     ExprPtr e1 = parse_or();
     while (skip_name("if")) {
       ExprPtr e2 = parse_or();
@@ -527,7 +527,7 @@ class Parser {
   }
 
   ExprPtr parse_or() {
-    const Token at = cur();
+    const Token& at = cur();
     ExprPtr left = parse_and();
     while (skip_name("or")) {
       auto n = node(ExprKind::Or, at);
@@ -539,7 +539,7 @@ class Parser {
   }
 
   ExprPtr parse_and() {
-    const Token at = cur();
+    const Token& at = cur();
     ExprPtr left = parse_not();
     while (skip_name("and")) {
       auto n = node(ExprKind::And, at);
@@ -562,7 +562,7 @@ class Parser {
   }
 
   ExprPtr parse_compare() {
-    const Token at = cur();
+    const Token& at = cur();
     ExprPtr expr = parse_math1();
     ExprPtr cmp;
     while (true) {
@@ -607,7 +607,7 @@ class Parser {
   }
 
   ExprPtr parse_math1() {
-    const Token at = cur();
+    const Token& at = cur();
     ExprPtr left = parse_concat();
     while (is_op("+") || is_op("-")) {
       BinOp op = cur().text == "+" ? BinOp::Add : BinOp::Sub;
@@ -618,7 +618,7 @@ class Parser {
   }
 
   ExprPtr parse_concat() {
-    const Token at = cur();
+    const Token& at = cur();
     ExprPtr first = parse_math2();
     if (!is_op("~")) return first;
     auto n = node(ExprKind::Concat, at);
@@ -628,7 +628,7 @@ class Parser {
   }
 
   ExprPtr parse_math2() {
-    const Token at = cur();
+    const Token& at = cur();
     ExprPtr left = parse_pow();
     while (is_op("*") || is_op("/") || is_op("//") || is_op("%")) {
       const std::string& t = cur().text;
@@ -643,14 +643,14 @@ class Parser {
   }
 
   ExprPtr parse_pow() {
-    const Token at = cur();
+    const Token& at = cur();
     ExprPtr left = parse_unary(true);
     while (skip_op("**")) left = binary(BinOp::Pow, std::move(left), parse_unary(true), at);
     return left;
   }
 
   ExprPtr parse_unary(bool with_filter) {
-    const Token at = cur();
+    const Token& at = cur();
     ExprPtr n;
     if (is_op("-") || is_op("+")) {
       DepthGuard guard(this, &expr_depth_, kMaxExprNesting);
@@ -686,7 +686,7 @@ class Parser {
   }
 
   ExprPtr parse_primary() {
-    const Token at = cur();
+    const Token& at = cur();
     switch (at.type) {
       case Tok::Name: {
         const std::string& n = at.text;
@@ -782,12 +782,15 @@ class Parser {
   }
 
   ExprPtr parse_subscript(ExprPtr base) {
-    const Token at = cur();
+    const Token& at = cur();
     if (skip_op(".")) {
       if (cur().type == Tok::Name) {
         auto n = node(ExprKind::Getattr, at);
         n->a = std::move(base);
         n->name = cur().text;
+        // op != 0: the name is a dict method (or refused mutator), so lookup needs the full rules.
+        Value probe = Value::dict();
+        n->op = (is_method(probe, n->name) || is_unsafe_method(probe, n->name)) ? 1 : 0;
         next();
         return n;
       }
@@ -824,7 +827,7 @@ class Parser {
 
   // Returns an expression, or a Slice node whose parts are b (start), c (stop), d (step).
   ExprPtr parse_subscribed() {
-    const Token at = cur();
+    const Token& at = cur();
     ExprPtr start;
     if (is_op(":")) {
       next();
@@ -880,7 +883,7 @@ class Parser {
     while (is_op("|") || start_inline) {
       if (!start_inline) next();
       start_inline = false;
-      const Token at = cur();
+      const Token& at = cur();
       std::string name = expect_name();
       while (skip_op(".")) name += "." + expect_name();
       auto n = node(ExprKind::Filter, at);
@@ -899,7 +902,7 @@ class Parser {
   ExprPtr parse_test(ExprPtr base) {
     next();  // 'is'
     bool negated = skip_name("not");
-    const Token at = cur();
+    const Token& at = cur();
     std::string name = expect_name();
     while (skip_op(".")) name += "." + expect_name();
     auto n = node(ExprKind::Test, at);

@@ -26,6 +26,7 @@ Result<Template, TemplateError> Template::compile(std::string_view source, Optio
   impl->initial_slots.reserve(symbols.size());
   for (size_t i = 0; i < symbols.size(); ++i) {
     const std::string& name = symbols[i];
+    impl->symbol_ids.emplace(name, static_cast<int>(i));
     int g = global_id(name);
     impl->initial_slots.push_back(
         g >= 0 ? make_global(g) : Value::undefined(fmt::format("'{}' is undefined", name)));
