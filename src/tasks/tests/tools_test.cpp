@@ -1,5 +1,8 @@
 // Every tool on its fixtures (TASKS.md §2–§3), errors as data, per-run state.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "common/sha256.h"
 #include "tasks/task.h"
@@ -147,6 +150,79 @@ TEST_F(ToolsTest, MovieDetailsAndCheckLibraryRows) {
       call("check_library", R"({"movie_id":"0101"})"),
       Json::parse(
           R"({"error":"invalid_argument","arg":"movie_id","reason":"does not match the pattern ^mv-[0-9]{4}$"})"));
+}
+
+// The fixture tables of TASKS.md §3, row by row, as the tools report them.
+TEST_F(ToolsTest, EveryCatalogueRowOfTasksMd) {
+  const struct {
+    const char *id, *title;
+    int year;
+    const char* director;
+    int runtime;
+    const char *quality, *path;
+  } rows[] = {
+      {"mv-0101", "Arrival", 2016, "Denis Villeneuve", 116, "1080p",
+       "/tank/media/movies/Arrival (2016) [mv-0101]/Arrival.mkv"},
+      {"mv-0102", "Arrival", 1996, "David Twohy", 115, nullptr, nullptr},
+      {"mv-0201", "Dune", 2021, "Denis Villeneuve", 155, "2160p",
+       "/tank/media/movies/Dune (2021) [mv-0201]/Dune.mkv"},
+      {"mv-0202", "Dune: Part Two", 2024, "Denis Villeneuve", 166, nullptr, nullptr},
+      {"mv-0203", "Dune", 1984, "David Lynch", 137, nullptr, nullptr},
+      {"mv-0301", "Enemy", 2013, "Denis Villeneuve", 91, "720p",
+       "/tank/media/movies/Enemy (2013) [mv-0301]/Enemy.mkv"},
+      {"mv-0401", "Blade Runner 2049", 2017, "Denis Villeneuve", 164, "2160p",
+       "/tank/media/movies/Blade Runner 2049 (2017) [mv-0401]/BR2049.mkv"},
+  };
+  for (const auto& row : rows) {
+    const Json args{{"movie_id", row.id}};
+    const Json details = box.call("movie_details", args).result;
+    EXPECT_EQ(details["title"], row.title) << row.id;
+    EXPECT_EQ(details["year"], row.year) << row.id;
+    EXPECT_EQ(details["director"], row.director) << row.id;
+    EXPECT_EQ(details["runtime_min"], row.runtime) << row.id;
+    const Json lib = box.call("check_library", args).result;
+    EXPECT_EQ(lib["in_library"], row.quality != nullptr) << row.id;
+    if (row.quality) {
+      EXPECT_EQ(lib["quality"], row.quality) << row.id;
+      EXPECT_EQ(lib["path"], row.path) << row.id;
+    } else {
+      EXPECT_FALSE(lib.contains("path")) << row.id;
+    }
+    const Json found =
+        box.call("movie_search", Json{{"title", row.title}, {"year", row.year}}).result;
+    ASSERT_EQ(found["results"].size(), 1u) << row.id;
+    EXPECT_EQ(found["results"][0]["movie_id"], row.id);
+  }
+}
+
+TEST_F(ToolsTest, EveryMemoryRowOfTasksMd) {
+  const std::pair<const char*, const char*> rows[] = {
+      {"home automation",
+       "Zigbee coordinator is the SONOFF dongle passed through to pve112; channel 15."},
+      {"home automation",
+       "Garage door sensor renamed to `binary_sensor.garage_main` on 2026-03-02."},
+      {"home automation",
+       "Automations live in the \"house-ops\" repo; deploy with `make push` (needs VPN)."},
+      {"movies", "Prefers films under 2 hours on weeknights."},
+      {"movies", "Last movie night: Dune (2021), 2026-04-10. Wants the sequel next."},
+      {"proxmox", "Four nodes: pve173 (tank ZFS), pve112, pve140, pve201."},
+      {"network", "IoT VLAN 30; cameras VLAN 40."},
+      {"misc", "Dentist moved to May 3."},
+  };
+  Json all = Json::array();
+  for (const char* q : {"home automation", "movies", "proxmox", "network", "misc"}) {
+    Json r = box.call("memory_recall", Json{{"query", q}, {"limit", 10}}).result["results"];
+    for (const auto& e : r)
+      if (std::find(all.begin(), all.end(), e) == all.end()) all.push_back(e);
+  }
+  std::sort(all.begin(), all.end(), [](const Json& a, const Json& b) { return a["id"] < b["id"]; });
+  ASSERT_EQ(all.size(), 8u);
+  for (size_t i = 0; i < 8; ++i) {
+    EXPECT_EQ(all[i]["id"], fmt::format("mem-{:04d}", i + 1));
+    EXPECT_EQ(all[i]["topic"], rows[i].first);
+    EXPECT_EQ(all[i]["text"], rows[i].second);
+    EXPECT_TRUE(all[i].contains("saved_at"));
+  }
 }
 
 TEST_F(ToolsTest, MemoryRecallMatchesTokensInTopicOrText) {
