@@ -183,6 +183,14 @@ void StreamAccumulator::process_line(std::string_view line) {
     reply_.done_reason = r->get<std::string>();
   }
   if (auto dbg = chunk.find("_debug_info"); dbg != chunk.end()) reply_.debug_info = *dbg;
+  if (auto lp = chunk.find("logprobs"); lp != chunk.end() && lp->is_array()) {
+    reply_.has_logprobs = true;
+    for (const Json& entry : *lp) {
+      if (entry.is_object() && entry.contains("token") && entry["token"].is_string()) {
+        reply_.logprob_text += entry["token"].get<std::string>();
+      }
+    }
+  }
   ++reply_.chunks;
 }
 
@@ -254,7 +262,7 @@ std::string resolve_host(std::string_view flag) {
   return std::string(kDefaultHost);
 }
 
-OllamaClient::OllamaClient(std::string host, double timeout_s)
+OllamaClient::OllamaClient(const std::string& host, double timeout_s)
     : host_(normalize_host(host)), timeout_s_(timeout_s) {}
 
 namespace {

@@ -45,7 +45,11 @@ struct Reply {
   int64_t prompt_eval_duration = 0;
   int64_t eval_duration = 0;
   Json debug_info;  // `_debug_info` (with _debug_render_only), null when absent
-  int chunks = 0;   // JSON objects received
+  // With "logprobs": true, the text of every generated token in order (special tokens included
+  // where the server renders them): the raw completion when the reply itself is parsed.
+  std::string logprob_text;
+  bool has_logprobs = false;
+  int chunks = 0;  // JSON objects received
   int http_status = 0;
   std::string request_body;
   std::string response_body;
@@ -82,7 +86,7 @@ std::string normalize_host(std::string_view spec);
 class OllamaClient {
  public:
   // host as accepted by normalize_host; timeout bounds connecting and each wait for bytes.
-  OllamaClient(std::string host, double timeout_s);
+  OllamaClient(const std::string& host, double timeout_s);
 
   const std::string& host() const { return host_; }
 

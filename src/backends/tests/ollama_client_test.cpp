@@ -145,7 +145,8 @@ TEST(OllamaClientTest, GenerateReadsResponseAndThinking) {
   Json seen;
   lb.server().Post("/api/generate", [&](const httplib::Request& req, httplib::Response& res) {
     seen = Json::parse(req.body);
-    stream_pieces(res, {R"({"response":"<|tool_call>call:f{}","thinking":"x","done":false})"
+    stream_pieces(res, {R"({"response":"<|tool_call>call:f{}","thinking":"x","done":false,)"
+                        R"("logprobs":[{"token":"<|tool_call>","logprob":0},{"token":"call:f{}"}]})"
                         "\n",
                         R"({"response":"<tool_call|>","done":true,"prompt_eval_count":5})"
                         "\n"});
@@ -157,6 +158,8 @@ TEST(OllamaClientTest, GenerateReadsResponseAndThinking) {
   EXPECT_EQ(r->content, "<|tool_call>call:f{}<tool_call|>");
   EXPECT_EQ(r->thinking, "x");
   EXPECT_EQ(r->prompt_eval_count, 5);
+  EXPECT_TRUE(r->has_logprobs);
+  EXPECT_EQ(r->logprob_text, "<|tool_call>call:f{}");
 }
 
 struct ErrorCase {
