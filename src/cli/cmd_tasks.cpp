@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "cli/commands.h"
 #include "tasks/schema.h"
@@ -15,8 +18,7 @@ namespace {
 struct TasksOptions {
   std::string tasks_dir;
   std::string id;
-  std::string tool;
-  std::string args_json;
+  std::vector<std::string> calls;  // TOOL [ARGS] TOOL [ARGS] …
   bool json = false;
 };
 
@@ -102,18 +104,35 @@ int show_task(const TasksOptions& o) {
   return 0;
 }
 
+// Runs TOOL [ARGS] pairs in order against one ToolBox, so state carries over (memory_store, then
+// memory_recall sees the note). A word that starts like JSON is the previous tool's arguments.
 int call_tool(const TasksOptions& o) {
   const tasks::Task task = load_or_usage_error(o.id, o.tasks_dir);
-  Json args;
-  try {
-    args = Json::parse(o.args_json.empty() ? "{}" : o.args_json);
-  } catch (const Json::parse_error& e) {
-    throw UsageError(fmt::format("ARGS is not valid JSON: {}", e.what()));
+  std::vector<std::pair<std::string, Json>> calls;
+  for (const auto& word : o.calls) {
+    const bool looks_like_json =
+        !word.empty() && std::string_view("{[\"").find(word[0]) != std::string_view::npos;
+    if (!looks_like_json) {
+      calls.emplace_back(word, Json::object());
+      continue;
+    }
+    if (calls.empty())
+      throw UsageError(fmt::format("arguments {} come before any tool name", word));
+    try {
+      calls.back().second = Json::parse(word);
+    } catch (const Json::parse_error& e) {
+      throw UsageError(
+          fmt::format("arguments of {} are not valid JSON: {}", calls.back().first, e.what()));
+    }
   }
   tasks::ToolBox box(task);
-  const tasks::ToolOutcome out = box.call(o.tool, args);
-  fmt::print("args_norm     {}\nresult        {}\nresult_sha256 {}\n",
-             tasks::compact_json(out.args_norm), out.result_text, out.result_sha256);
+  for (size_t i = 0; i < calls.size(); ++i) {
+    const tasks::ToolOutcome out = box.call(calls[i].first, calls[i].second);
+    if (i > 0) fmt::print("\n");
+    fmt::print("tool          {}\nargs_norm     {}\nresult        {}\nresult_sha256 {}\n",
+               calls[i].first, tasks::compact_json(out.args_norm), out.result_text,
+               out.result_sha256);
+  }
   return 0;
 }
 
@@ -127,7 +146,8 @@ CommandRunner add_tasks_command(CLI::App& root) {
       "List the built-in tasks (seed tasks, variants, calibration tasks), one line each.\n"
       "  bakeoff tasks                                   list\n"
       "  bakeoff tasks show memory                       the task and its initial conversation\n"
-      "  bakeoff tasks call movies movie_search '{\"title\":\"Arrival\"}'\n"
+      "  bakeoff tasks call movies movie_search '{\"title\":\"Arrival\"}' check_library "
+      "'{\"movie_id\":\"mv-0101\"}'\n"
       "Tasks are compiled in; --tasks-dir reads tasks/<id>.json and tasks/shared/ from a folder.");
   cmd->require_subcommand(0, 1);
   cmd->fallthrough();
@@ -139,11 +159,13 @@ CommandRunner add_tasks_command(CLI::App& root) {
   CLI::App* show = cmd->add_subcommand("show", "Print a task (resolved) and its initial messages");
   show->add_option("ID", o->id, "Task id (see 'bakeoff tasks')")->required();
 
-  CLI::App* call =
-      cmd->add_subcommand("call", "Run one of a task's tools on JSON arguments (fresh state)");
+  CLI::App* call = cmd->add_subcommand(
+      "call", "Run a task's tools on JSON arguments, in order, in one fresh run state");
   call->add_option("ID", o->id, "Task id")->required();
-  call->add_option("TOOL", o->tool, "Tool name, e.g. movie_search")->required();
-  call->add_option("ARGS", o->args_json, "Arguments as a JSON object (default {})");
+  call->add_option(
+          "CALLS", o->calls,
+          "TOOL [ARGS] ...: tool names, each followed by its arguments as JSON (default {})")
+      ->required();
 
   return [o, show, call] {
     if (show->parsed()) return show_task(*o);
