@@ -44,5 +44,6 @@ function(bakeoff_embed out_cpp)
     COMMAND ${CMAKE_COMMAND} -DOUT=${out_cpp} -DNS=${ARG_NAMESPACE} -DSYM=${ARG_SYMBOL}
             "-DFILES=${ARG_FILES}" -P ${CMAKE_SOURCE_DIR}/cmake/embed.cmake
     DEPENDS ${ARG_FILES} ${CMAKE_SOURCE_DIR}/cmake/embed.cmake
-    COMMENT "Embedding ${ARG_SYMBOL}")
+    COMMENT "Embedding ${ARG_SYMBOL}"
+    VERBATIM)
 endfunction()
