@@ -13,11 +13,20 @@ namespace bakeoff::analysis {
 
 // The compare document of `bakeoff compare --json` (also RUN_DIR/compare.json):
 // {"verdict": "faithful"|"translator_diverges"|"runtime_diverges"|"both_diverge"|"inconclusive",
-//  "verdict_evidence": […],
+//  "verdict_evidence": [{"pair":"A-B"|…|null,"status","text"}],
 //  "comparisons": [{"task","repeat","settings_id","arms":[X,Y],"units":[idX,idY],
-//                   "first_divergence": null | {"step","layer","detail", …evidence}}],
-//  "token_crosscheck": […], "controls": […], "statistics": {…}}
+//                   "kind":"cross_arm"|"control", "control"?: manifest label,
+//                   "first_divergence": null | {"step","layer","detail", …evidence},
+//                   "steps":[{"step","checked_layers":[…],"unchecked":[why…]}],
+//                   "token_crosscheck":{"status","mismatch","summary"?,"steps":[…]},
+//                   "diverges": bool}],
+//  "token_crosscheck": [non-equal per pair], "controls": [per-arm A-vs-A floor],
+//  "statistics": {…} (run_statistics.h), "paths": {"A-B","B-C","A-C"} (verdict.h),
+//  "format": "bakeoff-compare/1", "run_dir" | "mode":"traces"}
 // Layers: prompt | completion | parse | arguments | tool_result | halt (docs/ARCHITECTURE.md).
+// Cross-arm pairs: same task, settings_id and repeat, different arms. A-vs-A controls: the same
+// arm's consecutive repeats, plus every manifest unit with "duplicate_of": "<unit_id>" (an
+// optional manifest field; its optional "control" label, e.g. "concurrent", is carried along).
 Result<Json> compare_run(const std::filesystem::path& run_dir);
 
 // Two unit traces (bakeoff compare TRACE TRACE): the same document with one comparison.
@@ -29,7 +38,8 @@ Result<Json> compare_traces(const Json& trace_a, const Json& trace_b, const Blob
 // compare_run on an already loaded run (the report reads the run once).
 Json compare_loaded(const RunData& run);
 
-// True when any comparison in the document has a first divergence (exit status 1).
+// True when any cross-arm comparison diverges: a first divergence, or a token-count mismatch
+// the prompt bytes do not explain (exit status 1). A-vs-A controls count only in "traces" mode.
 bool any_divergence(const Json& compare_doc);
 
 // The seed-style table of the units: arm, task, n, steps, tools, halt, wall (median and range

@@ -426,6 +426,12 @@ Json compare_units(const UnitRecord& x, const UnitRecord& y, const BlobSource& b
       first["step"] = i + 1;
       first["layer"] = check.divergence->layer;
       first["detail"] = check.divergence->detail;
+      // Never let a divergence read as if every earlier layer had been checked.
+      for (const std::string& why : check.unchecked) {
+        if (why.rfind(check.divergence->layer, 0) == 0) continue;  // already in the detail
+        first["detail"] = first["detail"].get<std::string>() + " [" + why + "]";
+      }
+      first["unchecked"] = check.unchecked;
       for (auto& [k, v] : check.divergence->evidence.items()) first[k] = v;
     }
   }

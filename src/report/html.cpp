@@ -238,12 +238,12 @@ std::string html_report(const analysis::RunData& run, const Json& doc) {
     if (c["kind"] != "control" && !d.is_null()) {
       html += fmt::format(
           "<div class=\"banner bad\"><a href=\"#cmp-{}\">{} r{} {} vs {}</a>: first divergence "
-          "at <a href=\"#{}\">step {}</a>, layer <b>{}</b></div>",
+          "at <a href=\"{}\">step {}</a>, layer <b>{}</b></div>",
           index, html_escape(c["task"].get<std::string>()), html_escape(c["repeat"].dump()),
           html_escape(c["arms"][0].get<std::string>()),
           html_escape(c["arms"][1].get<std::string>()),
-          html_escape(step_anchor(c["units"][0].get<std::string>(), d["step"].get<long>())),
-          d["step"].dump(), html_escape(d["layer"].get<std::string>()));
+          html_escape(comparison_step_href(run, c, d["step"].get<long>())), d["step"].dump(),
+          html_escape(d["layer"].get<std::string>()));
     }
     ++index;
   }

@@ -66,6 +66,17 @@ std::string arm_cells(const analysis::UnitRecord* u, size_t i, const std::string
 
 }  // namespace
 
+std::string comparison_step_href(const analysis::RunData& run, const Json& c, long step) {
+  for (const Json& id : c["units"]) {
+    const analysis::UnitRecord* u = find_unit(run, id.get<std::string>());
+    if (u && !u->trace.is_null() && step >= 1 &&
+        static_cast<size_t>(step) <= u->trace["turns"].size()) {
+      return "#" + step_anchor(u->unit_id, step);
+    }
+  }
+  return "#" + unit_anchor(c["units"][0].get<std::string>());
+}
+
 std::string diff_html(const std::string& diff) {
   std::string out = "<pre class=\"diff\">";
   std::istringstream lines(diff);
@@ -104,7 +115,7 @@ std::string comparison_section(const analysis::RunData& run, const Json& c, size
     html +=
         "<div class=\"banner ok\">No divergence: every step agrees on every checked layer.</div>";
   } else {
-    std::string target = x ? "#" + step_anchor(ux, div_step) : "";
+    std::string target = comparison_step_href(run, c, div_step);
     html += fmt::format(
         "<div class=\"banner bad\">First divergence at <a href=\"{}\">step {}</a>, layer "
         "<b>{}</b>: {}</div>",

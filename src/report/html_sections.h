@@ -14,6 +14,10 @@ std::string comparison_section(const analysis::RunData& run, const Json& compari
 // One unit's steps, each row anchored "u-<unit>-s<step>" so that every number can link to it.
 std::string unit_section(const analysis::UnitRecord& unit);
 
+// The anchor ("#u-…-s<step>") of a comparison's step on whichever side has that step (a halt
+// divergence can sit one step past the shorter unit), else the first unit's section.
+std::string comparison_step_href(const analysis::RunData& run, const Json& comparison, long step);
+
 // A unified diff (text_diff.h output) as coloured HTML lines.
 std::string diff_html(const std::string& diff);
 

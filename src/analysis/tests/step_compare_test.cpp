@@ -76,6 +76,14 @@ TEST(StepCompare, PromptNotCapturedIsSaidAndNotClaimedEqual) {
   }
   Json c = compare_pair(a, b);
   EXPECT_TRUE(first(c).is_null());
+  // A later divergence says which layers it could not check at its step.
+  Json b2 = b;
+  b2["turns"][1]["content"] = "Channel 16.";
+  Json d = compare_pair(a, b2);
+  EXPECT_EQ(first(d)["layer"], "parse");
+  EXPECT_NE(first(d)["detail"].get<std::string>().find("[prompt: not captured on ollama-json"),
+            std::string::npos)
+      << first(d)["detail"];
   const Json& step1 = c["steps"][0];
   for (const Json& layer : step1["checked_layers"]) EXPECT_NE(layer, "prompt");
   EXPECT_NE(step1["unchecked"][0].get<std::string>().find("prompt: not captured on ollama-json"),

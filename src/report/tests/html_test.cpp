@@ -53,10 +53,8 @@ TEST(Html, IsSelfContainedAndEscaped) {
   EXPECT_EQ(svgs, 3u);  // steps, tool calls, latency
 }
 
-TEST(Html, EveryInternalLinkHasItsAnchorAndEveryStepIsAnchored) {
-  analysis::testing::TempDir dir;
-  testing::write_divergent_run(dir.path);
-  std::string html = render_html(dir.path);
+// Every href="#x" has exactly one id="x"; returns the ids and counts the links.
+std::set<std::string> check_links(const std::string& html, size_t* links_out) {
   std::set<std::string> ids;
   std::regex id_re("id=\"([^\"]+)\"");
   for (std::sregex_iterator it(html.begin(), html.end(), id_re), end; it != end; ++it) {
@@ -68,6 +66,34 @@ TEST(Html, EveryInternalLinkHasItsAnchorAndEveryStepIsAnchored) {
     ++links;
     EXPECT_TRUE(ids.count((*it)[1])) << "dangling link #" << (*it)[1];
   }
+  *links_out = links;
+  return ids;
+}
+
+TEST(Html, HaltDivergencePastTheShorterUnitLinksToTheLongerOne) {
+  std::vector<Json> traces;
+  for (const char* arm : {"ollama-json", "ollama-native", "control"}) {
+    traces.push_back(analysis::testing::memory_trace(arm, 1));
+  }
+  traces[0]["turns"].erase(1);
+  traces[0]["final"]["halt_reason"] = "step_budget";
+  traces[0]["final"]["steps_used"] = 1;
+  analysis::testing::TempDir dir;
+  analysis::testing::write_run(dir.path, traces);
+  std::string html = render_html(dir.path);
+  size_t links = 0;
+  check_links(html, &links);
+  EXPECT_NE(html.find("<a href=\"#u-ollama-native.memory.abcd1234.r1-s2\">step 2</a>, layer "
+                      "<b>halt</b>"),
+            std::string::npos);
+}
+
+TEST(Html, EveryInternalLinkHasItsAnchorAndEveryStepIsAnchored) {
+  analysis::testing::TempDir dir;
+  testing::write_divergent_run(dir.path);
+  std::string html = render_html(dir.path);
+  size_t links = 0;
+  std::set<std::string> ids = check_links(html, &links);
   EXPECT_GT(links, 50u);
   for (int r = 1; r <= 3; ++r) {
     for (const char* arm : {"ollama-json", "ollama-native", "control"}) {
