@@ -1,0 +1,47 @@
+// Pieces the arms share, public so tests (and later arms) can use them directly.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "arms/arm.h"
+#include "common/json.h"
+
+namespace bakeoff::arms {
+
+// Ollama's `think` value for a --think setting: false/true/"low"/"medium"/"high"; null for
+// "unset" (the field is then omitted from requests).
+Json ollama_think(std::string_view think);
+// The template's enable_thinking for a --think setting (nullopt for "unset": template default).
+std::optional<bool> enable_thinking(std::string_view think);
+
+// OpenAI/HF-style history → Ollama /api/chat messages: tool messages carry tool_name (from
+// `name`) and tool_call_id; assistant reasoning_content becomes `thinking`; tool-call arguments
+// are objects (a JSON-object string is decoded; anything else is kept as sent).
+Json to_ollama_messages(const Json& messages);
+
+// Tool calls as Ollama returned them ([{id?, function:{index,name,arguments}}]) → ToolCall,
+// ids kept as given; a string `arguments` that holds a JSON object is decoded.
+std::vector<formats::ToolCall> from_ollama_tool_calls(const Json& tool_calls);
+
+// The assistant message appended to history (OpenAI/HF shape, tool_calls with object
+// arguments). Thinking is never kept (record hygiene; the hygiene line says how much was
+// dropped). `channel_prefix` is the thinking-channel block the raw completion started with
+// (`<|channel>thought\n…<channel|>`, possibly empty); it is kept in content only when
+// `keep_channel_prefix` (the client-keep-channel-prefix positive control).
+Arm::StoredTurn make_stored_turn(const ArmStep& step, std::string_view channel_prefix,
+                                 bool keep_channel_prefix);
+
+// The thinking-channel block at the start of a raw completion (after leading whitespace), or "".
+std::string leading_channel_block(std::string_view completion);
+
+// Evidence that the server stripped control-token text from a raw completion (reference
+// gemma4-format §3.3): `call:NAME{` without `<|tool_call>`, or a bare `thought\n` opening
+// without `<|channel>`. Returns the reason, with its byte offset, or nullopt.
+std::optional<formats::ParseIssue> detect_markers_stripped(std::string_view completion);
+
+// Context overflow evidence from a server error message (Ollama's and llama-server's wording).
+bool is_context_overflow_message(std::string_view message);
+
+}  // namespace bakeoff::arms
