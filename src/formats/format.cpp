@@ -3,6 +3,7 @@
 #include "formats/format.h"
 
 #include "formats/gemma4.h"
+#include "formats/hermes.h"
 
 namespace bakeoff::formats {
 namespace {
@@ -10,6 +11,7 @@ namespace {
 using FormatGetter = const Format& (*)();
 constexpr FormatGetter kFormats[] = {
     &gemma4::format,
+    &hermes::format,
 };
 
 }  // namespace

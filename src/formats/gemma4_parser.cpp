@@ -390,6 +390,7 @@ class Gemma4StreamParser final : public StreamParser {
     } else {
       add_repair(p, "call header without 'call:'");
     }
+    while (p < span_end && (text[p] == ' ' || text[p] == '\t')) ++p;
     size_t name_at = p;
     while (p < span_end && text[p] != '{' && text[p] != '(' && !is_space(text[p])) ++p;
     std::string name(text.substr(name_at, p - name_at));

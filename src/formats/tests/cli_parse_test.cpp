@@ -14,12 +14,12 @@
 namespace bakeoff {
 namespace {
 
-struct Run {
+struct CommandResult {
   int status;
   std::string out;
 };
 
-Run run(const std::string& args) {
+CommandResult run(const std::string& args) {
   std::string command = std::string(BAKEOFF_BINARY) + " " + args + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return {-1, ""};
@@ -51,7 +51,7 @@ TEST_F(ParseCommand, PrintsContentThinkingCallsAndErrors) {
       "<|channel>thought\nhmm<channel|><|tool_call>call:f{a:<|\"|>x<|\"|>,n:2}"
       "<tool_call|><|tool_call>call:g{b:,}<tool_call|>done";
   std::string path = file("c.txt", completion);
-  Run r = run("parse --format gemma4 " + path);
+  CommandResult r = run("parse --format gemma4 " + path);
   ASSERT_EQ(r.status, 0) << r.out;
   Json j = Json::parse(r.out);
   EXPECT_EQ(j["thinking"], "hmm");
@@ -66,7 +66,7 @@ TEST_F(ParseCommand, PrintsContentThinkingCallsAndErrors) {
 
 TEST_F(ParseCommand, ReadsStdinAndFlagsStrippedMarkers) {
   std::string path = file("s.txt", "call:get_weather{city:Paris}");
-  Run r = run("parse - < " + path);
+  CommandResult r = run("parse - < " + path);
   ASSERT_EQ(r.status, 0) << r.out;
   Json j = Json::parse(r.out);
   EXPECT_EQ(j["markers_stripped"], true);
@@ -75,7 +75,7 @@ TEST_F(ParseCommand, ReadsStdinAndFlagsStrippedMarkers) {
 }
 
 TEST_F(ParseCommand, UnknownFormatIsAUsageErrorListingFormats) {
-  Run r = run("parse --format nope -");
+  CommandResult r = run("parse --format nope -");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.out.find("unknown format 'nope'"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("gemma4"), std::string::npos) << r.out;
@@ -83,7 +83,7 @@ TEST_F(ParseCommand, UnknownFormatIsAUsageErrorListingFormats) {
 
 TEST_F(ParseCommand, UnreadableFileExitsOneNamingIt) {
   std::string missing = (dir_ / "missing.txt").string();
-  Run r = run("parse " + missing);
+  CommandResult r = run("parse " + missing);
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find(missing), std::string::npos) << r.out;
 }

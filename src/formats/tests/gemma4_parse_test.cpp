@@ -338,7 +338,7 @@ TEST(Gemma4Parse, RegistryAndStopStrings) {
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->name(), "gemma4");
   EXPECT_EQ(find_format("nope"), nullptr);
-  EXPECT_EQ(format_names(), std::vector<std::string_view>{"gemma4"});
+  EXPECT_EQ(format_names(), (std::vector<std::string_view>{"gemma4", "hermes"}));
   EXPECT_EQ(f->stop_strings(), (std::vector<std::string>{"<turn|>", "<|tool_response>"}));
   auto r = f->parse(completion_of("s25_parallel"));
   EXPECT_EQ(r.tool_calls.size(), 2u);
