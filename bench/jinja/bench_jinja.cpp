@@ -215,8 +215,9 @@ double our_renders_per_second(const ChatTemplate& tpl, const ChatRequest& reques
   size_t n = 1;
   double elapsed = batch(n);
   while (elapsed < min_seconds) {
-    n = elapsed < min_seconds / 10 ? n * 10
-                                   : static_cast<size_t>(n * 1.2 * min_seconds / elapsed) + 1;
+    n = elapsed < min_seconds / 10
+            ? n * 10
+            : static_cast<size_t>(static_cast<double>(n) * 1.2 * min_seconds / elapsed) + 1;
     elapsed = batch(n);
   }
   double best = std::min({elapsed, batch(n), batch(n)});
