@@ -145,7 +145,10 @@ struct Dumper {
         return;
       case Kind::List:
       case Kind::Tuple: {
-        if (v.gen) fail("runtime", "TypeError: Object of type generator is not JSON serializable");
+        if (v.gen || v.view != 0) {
+          fail("runtime",
+               fmt::format("TypeError: Object of type {} is not JSON serializable", type_name(v)));
+        }
         const auto& items = v.list_obj().items;
         if (items.empty()) {
           out += "[]";

@@ -293,13 +293,17 @@ Value dict_method(const Value& self, std::string_view name, const CallArgs& a) {
     std::vector<Value> out;
     out.reserve(d.items.size());
     for (const auto& [k, v] : d.items) out.push_back(Value::tuple({k, v}));
-    return Value::list(std::move(out));
+    Value view = Value::list(std::move(out));
+    view.view = 1;
+    return view;
   }
   if (name == "keys" || name == "values") {
     std::vector<Value> out;
     out.reserve(d.items.size());
     for (const auto& [k, v] : d.items) out.push_back(name == "keys" ? k : v);
-    return Value::list(std::move(out));
+    Value view = Value::list(std::move(out));
+    view.view = name == "keys" ? 2 : 3;
+    return view;
   }
   if (name == "copy") {
     Value c = Value::dict();

@@ -272,7 +272,7 @@ class Parser {
     }
   }
 
-  Target parse_target(bool with_namespace, std::vector<std::string_view> extra_end) {
+  Target parse_target(bool with_namespace, const std::vector<std::string_view>& extra_end) {
     // jinja2: a name, `name.attr` (set only) or a tuple of names.
     auto one = [&]() {
       Target t;
@@ -668,7 +668,7 @@ class Parser {
         n = std::move(operand);
       } else {
         n = node(ExprKind::Unary, at);
-        n->op = op;
+        n->op = static_cast<unsigned char>(op);
         n->a = std::move(operand);
       }
     } else {

@@ -296,7 +296,7 @@ std::string apply_format_spec(const Value& v, std::string_view spec) {
     while (i < spec.size() && spec[i] >= '0' && spec[i] <= '9')
       precision = precision * 10 + (spec[i++] - '0');
   }
-  char type = i < spec.size() ? spec[i++] : 0;
+  char type = i < spec.size() ? spec[i++] : '\0';
   if (i != spec.size()) fail("runtime", "Invalid format specifier");
   std::string body;
   bool numeric = v.kind == Kind::Int || v.kind == Kind::Float || v.kind == Kind::Bool;

@@ -51,7 +51,7 @@ bool special_upper(char32_t c, std::u32string& out, bool title) {
       out += title ? U"St" : U"ST";
       return true;
     case 0x0149:
-      out += title ? U"\u02BCN" : U"\u02BCN";
+      out += U"\u02BCN";
       return true;
     case 0x01F0:
       out += U"J\u030C";

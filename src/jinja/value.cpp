@@ -338,6 +338,12 @@ void repr_rec(std::string& out, const Value& v, std::vector<const Object*>& seen
         out += "<generator object>";
         return;
       }
+      if (v.view != 0) {
+        out += v.view == 1 ? "dict_items(" : v.view == 2 ? "dict_keys(" : "dict_values(";
+        repr_items(out, v, seen);
+        out += ')';
+        return;
+      }
       repr_items(out, v, seen);
       return;
     case Kind::Tuple:

@@ -43,6 +43,9 @@ struct Value {
   // A list standing for a Python generator/iterator (map, select, reverse, …): always truthy,
   // no len(), no indexing, prints as an object.
   bool gen = false;
+  // A list standing for a dict view (1: dict_items, 2: dict_keys, 3: dict_values): prints as
+  // Python does, has len() and truthiness, but no indexing and no JSON form.
+  uint8_t view = 0;
   union {
     bool b;
     int64_t i;

@@ -472,7 +472,9 @@ Value get_item(const Value& obj, const Value& key) {
     }
     case Kind::List:
     case Kind::Tuple:
-      if (obj.gen) fail("runtime", "TypeError: 'generator' object is not subscriptable");
+      if (obj.gen || obj.view != 0) {
+        fail("runtime", fmt::format("TypeError: '{}' object is not subscriptable", type_name(obj)));
+      }
       if (is_int_like(key)) {
         const auto& items = obj.list_obj().items;
         int64_t i = as_int(key);
