@@ -18,21 +18,22 @@ namespace bakeoff::arms {
 // Everything that selects how a unit runs. Canonical JSON of it (to_json) names the settings id.
 struct RunSettings {
   std::string model = "gemma4:latest";
-  std::string host;                 // http://127.0.0.1:11434; empty = $OLLAMA_HOST or that
-  std::string think = "unset";      // unset|false|true|low|medium|high; anything but unset is sent
+  std::string host;             // http://127.0.0.1:11434; empty = $OLLAMA_HOST or that
+  std::string think = "unset";  // unset|false|true|low|medium|high; anything but unset is sent
   int num_ctx = 8192;
   int num_predict = 2048;
   std::optional<double> temperature;
   std::optional<int> top_k;
   std::optional<double> top_p;
   std::optional<int64_t> seed;
-  std::string profile = "greedy";   // greedy (T 0, top_k 1, fixed seed) | production (T .7, p .95, k 64)
+  std::string profile =
+      "greedy";  // greedy (T 0, top_k 1, fixed seed) | production (T .7, p .95, k 64)
   bool stream = true;
-  bool capture_prompt = true;       // ollama-json: replay each request with _debug_render_only
-  std::string template_file;        // raw arms: --template
-  std::string hf_snapshot;          // raw arms: local HF snapshot dir
-  std::string format = "gemma4";    // native codec of raw arms
-  bool restore_markers = false;     // ollama-native: the §3.3 workaround for stripped markers
+  bool capture_prompt = true;     // ollama-json: replay each request with _debug_render_only
+  std::string template_file;      // raw arms: --template
+  std::string hf_snapshot;        // raw arms: local HF snapshot dir
+  std::string format = "gemma4";  // native codec of raw arms
+  bool restore_markers = false;   // ollama-native: the §3.3 workaround for stripped markers
   double timeout_s = 600;
   // A harness-side fault (FAULTS.md "Client faults") this arm injects on purpose as a positive
   // control: "client-keep-channel-prefix" | "client-wrong-size-template" | "".
@@ -82,7 +83,7 @@ class Arm {
   // The assistant message appended to history after this step (OpenAI/HF shape, tool_calls with
   // object arguments) and the hygiene applied to it, e.g. "dropped thinking-channel prefix".
   // Tool-call ids are kept as the path gave them; the loop assigns none.
-  struct StoredTurn {
+  struct StoredTurn {  // NOLINT(bugprone-exception-escape): Json moves do not throw
     Json message;
     std::vector<std::string> hygiene;
   };

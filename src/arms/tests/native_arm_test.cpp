@@ -11,6 +11,8 @@
 #include "common/files.h"
 #include "fake_ollama.h"
 #include "gguf/gguf.h"
+#include "tasks/task.h"
+#include "tasks/tools.h"
 
 namespace bakeoff::arms {
 namespace {
@@ -298,6 +300,42 @@ TEST(NativeArmTest, ControlArmRendersTheSamePromptInProcess) {
   EXPECT_TRUE(step.completion_raw.has_value());
   EXPECT_GT(step.prompt_eval_count, 0);
   EXPECT_NE(step.request_body.find("control::complete"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bakeoff::arms
+
+namespace bakeoff::arms {
+namespace {
+
+// Every seed task, two steps: the prompt B sends is byte-identical to Python jinja2's.
+TEST(NativeArmTest, SeedTaskPromptsEqualJinja2) {
+  for (const char* id : {"movies", "research", "memory", "long"}) {
+    auto task = tasks::load_task(id);
+    ASSERT_TRUE(task.ok()) << id << ": " << task.error().message;
+    ASSERT_TRUE(task->tools.is_array() && !task->tools.empty()) << id;
+    NativeFixture fx;
+    std::string tool = task->tools[0]["function"]["name"].get<std::string>();
+    fx.completion = "<|tool_call>call:" + tool + "{}<tool_call|>";
+    auto arm = make_arm("ollama-native", fx.settings());
+    ASSERT_TRUE((*arm)->prepare().ok()) << id;
+    Json messages = tasks::initial_messages(*task);
+    ArmStep first = (*arm)->step(messages, task->tools);
+    ASSERT_FALSE(first.halt) << id << ": " << first.halt_detail;
+    EXPECT_EQ(*first.rendered_prompt,
+              python_render(kLarge, messages, task->tools, {{"enable_thinking", false}}))
+        << id << " step 1";
+    ASSERT_EQ(first.tool_calls.size(), 1u) << id;
+    messages.push_back((*arm)->stored_turn(first).message);
+    tasks::ToolBox box(*task);
+    auto outcome = box.call(tool, Json::object());
+    messages.push_back({{"role", "tool"}, {"name", tool}, {"content", outcome.result_text}});
+    ArmStep second = (*arm)->step(messages, task->tools);
+    ASSERT_FALSE(second.halt) << id << ": " << second.halt_detail;
+    EXPECT_EQ(*second.rendered_prompt,
+              python_render(kLarge, messages, task->tools, {{"enable_thinking", false}}))
+        << id << " step 2";
+  }
 }
 
 }  // namespace
