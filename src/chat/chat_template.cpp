@@ -7,9 +7,10 @@ namespace bakeoff::chat {
 Json build_context(const ChatRequest& request) {
   Json context = Json::object();
   context["messages"] = request.messages;
-  // transformers passes tools=None when none are given; this project's contract is that a
-  // template sees `tools` undefined then (ARCHITECTURE.md), so the key is left out.
-  if (!request.tools.is_null()) context["tools"] = request.tools;
+  // transformers' render_jinja_template always passes tools and documents, None when absent:
+  // `tools is defined` is true and `tools is none` too. Leaving them out would differ there.
+  context["tools"] = request.tools.is_null() ? Json(nullptr) : request.tools;
+  context["documents"] = nullptr;
   context["add_generation_prompt"] = request.add_generation_prompt;
   context["bos_token"] = request.bos_token;
   context["eos_token"] = request.eos_token;

@@ -13,16 +13,16 @@ namespace bakeoff::chat {
 
 struct ChatRequest {
   Json messages = Json::array();  // OpenAI/HF-style messages (see docs/ARCHITECTURE.md)
-  Json tools;                     // null (omitted: the template sees it undefined) or an array
+  Json tools;  // null (the template sees None, as transformers passes it) or an array
   bool add_generation_prompt = false;
   std::string bos_token;
   std::string eos_token;
   Json extra = Json::object();  // further top-level variables: enable_thinking, preserve_thinking…
 };
 
-// The template's whole context, in transformers' order: messages, tools (only when not null),
-// add_generation_prompt, bos_token, eos_token, then `extra` (which may override any of them, as
-// apply_chat_template's kwargs do).
+// The template's whole context, in transformers' order: messages, tools (None when absent),
+// documents (None), add_generation_prompt, bos_token, eos_token, then `extra` (which may override
+// any of them, as apply_chat_template's kwargs do).
 Json build_context(const ChatRequest& request);
 
 // OpenAI clients send tool_calls[].function.arguments as a JSON *string*; HF templates iterate

@@ -61,10 +61,10 @@ def make_environment(now_epoch_s):
 
 
 def build_context(request, generation_prompt):
-    # Mirrors bakeoff::chat::build_context: tools only when not null, extras last.
-    context = {"messages": request.get("messages", [])}
-    if request.get("tools") is not None:
-        context["tools"] = request["tools"]
+    # transformers' render_jinja_template: render(messages=…, tools=…|None, documents=None,
+    # add_generation_prompt=…, **special_tokens, **kwargs). Mirrored by chat::build_context.
+    context = {"messages": request.get("messages", []), "tools": request.get("tools"),
+               "documents": None}
     context["add_generation_prompt"] = generation_prompt
     context["bos_token"] = request.get("bos_token", "")
     context["eos_token"] = request.get("eos_token", "")

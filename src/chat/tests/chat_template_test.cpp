@@ -14,16 +14,19 @@ ChatRequest simple_request() {
   return r;
 }
 
-TEST(BuildContext, UsesTransformersNamesAndOmitsNullTools) {
+TEST(BuildContext, UsesTransformersNamesAndPassesNoneForAbsentTools) {
   ChatRequest r = simple_request();
   r.extra["enable_thinking"] = false;
   Json context = build_context(r);
   std::vector<std::string> keys;
   for (const auto& [k, v] : context.items()) keys.push_back(k);
-  EXPECT_EQ(keys, (std::vector<std::string>{"messages", "add_generation_prompt", "bos_token",
-                                            "eos_token", "enable_thinking"}));
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"messages", "tools", "documents", "add_generation_prompt",
+                                      "bos_token", "eos_token", "enable_thinking"}));
+  EXPECT_TRUE(context["tools"].is_null());
+  EXPECT_TRUE(context["documents"].is_null());
   r.tools = Json::array();
-  EXPECT_TRUE(build_context(r).contains("tools"));
+  EXPECT_TRUE(build_context(r)["tools"].is_array());
 }
 
 TEST(BuildContext, ExtraOverridesLikeKwargs) {
@@ -56,20 +59,21 @@ TEST(ChatTemplate, RendersWithHfVariables) {
   auto t = ChatTemplate::compile(
       "{{ bos_token }}{% for m in messages %}[{{ m.role }}]{{ m.content }}{% "
       "endfor %}"
-      "{% if tools is defined %}tools={{ tools | length }}{% endif %}"
+      "{% if tools is not none %}tools={{ tools | length }}{% endif %}"
+      "{% if tools is defined %}+{% endif %}"
       "{% if add_generation_prompt %}[assistant]{% endif %}{{ enable_thinking "
       "}}{{ eos_token }}");
   ASSERT_TRUE(t.ok()) << t.error().to_string();
   ChatRequest r = simple_request();
   auto out = t->render(r);
   ASSERT_TRUE(out.ok()) << out.error().to_string();
-  EXPECT_EQ(*out, "<s>[user]Hi</s>");
+  EXPECT_EQ(*out, "<s>[user]Hi+</s>");  // tools is None, and defined, as in transformers
   r.add_generation_prompt = true;
   r.tools = Json::parse(R"([{"type":"function","function":{"name":"f"}}])");
   r.extra["enable_thinking"] = true;
   out = t->render(r);
   ASSERT_TRUE(out.ok()) << out.error().to_string();
-  EXPECT_EQ(*out, "<s>[user]Hitools=1[assistant]True</s>");
+  EXPECT_EQ(*out, "<s>[user]Hitools=1+[assistant]True</s>");
   auto prepared = t->render_context(build_context(r));
   ASSERT_TRUE(prepared.ok()) << prepared.error().to_string();
   EXPECT_EQ(*prepared, *out);
