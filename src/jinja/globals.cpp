@@ -103,7 +103,11 @@ Value call_global(Interpreter& in, int id, const CallArgs& args) {
       for (__int128 k = 0; k < n; ++k)
         items.push_back(Value::integer(static_cast<int64_t>(start + k * step)));
       in.spend(static_cast<size_t>(n) / 16);
-      return Value::list(std::move(items));
+      Value v;
+      v.kind = Kind::List;
+      v.view = 4;
+      v.obj = std::make_shared<RangeObj>(std::move(items), start, stop, step);
+      return v;
     }
     case G_namespace: {
       Value d = Value::dict();

@@ -35,7 +35,13 @@ struct Options {
 };
 
 // A syntax, runtime, limit or raise_exception error. kind: "syntax" | "runtime" | "undefined" |
-// "limit" | "raise_exception" | "unsupported". line/column are 1-based (0 = unknown).
+// "security" (the immutable sandbox refused an attribute or a mutating method) | "limit" |
+// "raise_exception" | "unsupported" (include/import/extends: templates have no loader).
+// line/column are 1-based (0 = unknown).
+//
+// Known departures from Python, by design: integers are 64-bit and a result beyond that range is
+// a "runtime" error (Python would switch to a big int); JSON integers above INT64_MAX arrive as
+// floats.
 struct TemplateError {
   std::string kind;
   std::string message;  // for raise_exception: exactly the template's message

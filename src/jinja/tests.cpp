@@ -154,7 +154,8 @@ bool apply_test(Interpreter& in, int id, const Value& v, const CallArgs& args) {
              v.kind == Kind::Dict || v.kind == Kind::Undefined;
     case T_sequence:
       return v.kind == Kind::String ||
-             ((v.kind == Kind::List || v.kind == Kind::Tuple) && !v.gen && v.view == 0) ||
+             ((v.kind == Kind::List || v.kind == Kind::Tuple) && !v.gen &&
+              (v.view == 0 || v.view == 4)) ||
              v.kind == Kind::Dict;
     case T_mapping:
       return v.kind == Kind::Dict;

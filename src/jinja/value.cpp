@@ -338,6 +338,13 @@ void repr_rec(std::string& out, const Value& v, std::vector<const Object*>& seen
         out += "<generator object>";
         return;
       }
+      if (v.view == 4) {
+        const auto* r = static_cast<const RangeObj*>(v.obj.get());
+        out += "range(" + std::to_string(r->start) + ", " + std::to_string(r->stop);
+        if (r->step != 1) out += ", " + std::to_string(r->step);
+        out += ')';
+        return;
+      }
       if (v.view != 0) {
         out += v.view == 1 ? "dict_items(" : v.view == 2 ? "dict_keys(" : "dict_values(";
         repr_items(out, v, seen);

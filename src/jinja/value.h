@@ -44,7 +44,8 @@ struct Value {
   // no len(), no indexing, prints as an object.
   bool gen = false;
   // A list standing for a dict view (1: dict_items, 2: dict_keys, 3: dict_values): prints as
-  // Python does, has len() and truthiness, but no indexing and no JSON form.
+  // Python does, has len() and truthiness, but no indexing and no JSON form. 4: a range (a
+  // RangeObj), indexable but printed as range(start, stop[, step]) and not JSON serializable.
   uint8_t view = 0;
   union {
     bool b;
@@ -117,6 +118,12 @@ struct UndefinedObj : Object {
 struct ListObj : Object {
   std::vector<Value> items;
   explicit ListObj(std::vector<Value> v) : items(std::move(v)) {}
+};
+
+struct RangeObj : ListObj {
+  int64_t start, stop, step;
+  RangeObj(std::vector<Value> v, int64_t a, int64_t b, int64_t c)
+      : ListObj(std::move(v)), start(a), stop(b), step(c) {}
 };
 
 // Insertion-ordered; keys compare with Python equality (1 == 1.0 == True).

@@ -472,7 +472,7 @@ Value get_item(const Value& obj, const Value& key) {
     }
     case Kind::List:
     case Kind::Tuple:
-      if (obj.gen || obj.view != 0) {
+      if (obj.gen || (obj.view != 0 && obj.view != 4)) {
         fail("runtime", fmt::format("TypeError: '{}' object is not subscriptable", type_name(obj)));
       }
       if (is_int_like(key)) {
