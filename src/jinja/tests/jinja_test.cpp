@@ -272,6 +272,7 @@ TEST(Template, RendersConcurrently) {
   Json ctx = {{"messages", Json::array({{{"role", "user"}, {"content", "hi"}},
                                         {{"role", "assistant"}, {"content", "yo"}}})}};
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::vector<std::string> outs(4);
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&, i] {

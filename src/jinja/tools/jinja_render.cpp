@@ -6,7 +6,7 @@
 
 #include "jinja/jinja.h"
 
-int main(int argc, char** argv) {
+int render_main(int argc, char** argv) {
   if (argc < 2) {
     std::cerr << "usage: jinja_render TEMPLATE [CONTEXT.json]\n";
     return 2;
@@ -33,4 +33,13 @@ int main(int argc, char** argv) {
   }
   std::cout << *r;
   return 0;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return render_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  }
 }
