@@ -21,7 +21,7 @@ Interpreter::Interpreter(const Template::Impl& tpl, const Json& context)
 
 std::string Interpreter::run() {
   std::string out;
-  out.reserve(4096);
+  out.reserve(512);
   out_ = &out;
   exec_body(tpl_.parsed.body);
   check_output();
