@@ -100,6 +100,8 @@ UnitRecord unit_from_trace(const Json& trace) {
                         fmt::format("{}.{}.{}.r{}", u.arm, u.task, u.settings_id, u.repeat));
   u.status = "done";
   u.halt_reason = string_or(trace["final"], "halt_reason");
+  u.duplicate_of = string_or(trace, "duplicate_of");
+  u.control = string_or(trace, "control");
   u.trace = trace;
   return u;
 }
@@ -167,6 +169,9 @@ Result<RunData> load_run(const std::filesystem::path& run_dir) {
     if (trace["final"].contains("halt_reason") && trace["final"]["halt_reason"].is_string()) {
       u.halt_reason = trace["final"]["halt_reason"].get<std::string>();
     }
+    // The sweep records A-vs-A duplicates in the trace; the manifest may or may not repeat it.
+    if (u.duplicate_of.empty()) u.duplicate_of = string_or(trace, "duplicate_of");
+    if (u.control.empty()) u.control = string_or(trace, "control");
     u.trace = std::move(trace);
     run.units.push_back(std::move(u));
   }

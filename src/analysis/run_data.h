@@ -25,10 +25,11 @@ struct UnitRecord {
   std::string task;
   std::string settings_id;
   int repeat = 1;
-  std::string status;        // "done" | "error" | …
-  std::string halt_reason;   // from the trace's final, else the manifest
-  std::string control;       // optional manifest label of an A-vs-A duplicate ("concurrent", …)
-  std::string duplicate_of;  // optional: this unit re-runs that unit (a control, never cross-arm)
+  std::string status;       // "done" | "error" | …
+  std::string halt_reason;  // from the trace's final, else the manifest
+  // Optional, from the manifest entry or else the trace (the sweep writes them there):
+  std::string control;       // label of an A-vs-A duplicate ("concurrent", …)
+  std::string duplicate_of;  // this unit re-runs that unit (a control, never cross-arm)
   Json trace;
 };
 

@@ -77,7 +77,10 @@ Json decide_verdict(const std::vector<UnitRecord>& units, const Json& comparison
     } else {
       std::string rx = arm_role(xa), ry = arm_role(ya);
       if (rx.empty() || ry.empty() || rx == ry) continue;
-      t = &paths[rx < ry ? rx + "-" + ry : ry + "-" + rx];
+      std::string key = rx < ry ? rx : ry;
+      key += '-';
+      key += rx < ry ? ry : rx;
+      t = &paths[key];
     }
     ++t->pairs;
     if (diverges) {

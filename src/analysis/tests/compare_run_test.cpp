@@ -132,6 +132,24 @@ TEST(CompareRun, DuplicateUnitsMarkedBySweepAreControlsOnly) {
   EXPECT_FALSE(any_divergence(*doc));  // a control divergence is the floor, not the paths
 }
 
+TEST(CompareRun, DuplicateMarkedOnlyInTheTraceIsAControlToo) {
+  std::vector<Json> traces = faithful_run(1);
+  Json dup = memory_trace("control", 1);
+  dup["unit_id"] = "control.memory.abcd1234.r1.c1";
+  dup["duplicate_of"] = "control.memory.abcd1234.r1";
+  dup["control"] = "concurrent";
+  traces.push_back(dup);
+  TempDir dir;
+  write_run(dir.path, traces);
+  auto doc = compare_run(dir.path);
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  int cross = 0, controls = 0;
+  for (const Json& c : (*doc)["comparisons"]) (c["kind"] == "control" ? controls : cross)++;
+  EXPECT_EQ(cross, 3);
+  EXPECT_EQ(controls, 1);
+  EXPECT_EQ((*doc)["controls"][0]["arm"], "control");
+}
+
 TEST(CompareRun, BadInputNamesTheFileAndTheProblem) {
   TempDir dir;
   auto missing = compare_run(dir.path / "nope");
