@@ -63,7 +63,7 @@ std::string string_list(const Json& items) {
   for (const auto& x : items) {
     if (!first) out += ',';
     first = false;
-    out += Q + str_of(&x) + Q;
+    out.append(Q).append(str_of(&x)).append(Q);
   }
   return out;
 }
@@ -89,7 +89,7 @@ std::string schema_items(const Json& items, const RenderFaults& f) {
       out += "required:[" + string_list(val) + "]";
     } else if (key == "type") {
       if (val.is_string()) {
-        out += "type:" + Q + upper(val.get<std::string>()) + Q;
+        out.append("type:").append(Q).append(upper(val.get<std::string>())).append(Q);
       } else {
         Json up = Json::array();
         for (const auto& x : val) up.push_back(upper(str_of(&x)));
@@ -114,7 +114,8 @@ std::string schema_props(const Json& props, bool flat, const RenderFaults& f) {
     std::vector<std::string> parts;
     std::string kind = type_upper(field(spec, "type"));
     const Json* desc = field(spec, "description");
-    if (truthy(desc)) parts.push_back("description:" + Q + str_of(desc) + Q);
+    if (truthy(desc))
+      parts.push_back(std::string("description:").append(Q).append(str_of(desc)).append(Q));
     const Json* items = field(spec, "items");
     if (kind == "STRING" && truthy(field(spec, "enum"))) {
       parts.push_back("enum:" + native_value(spec.at("enum"), true, f.values));
@@ -132,7 +133,7 @@ std::string schema_props(const Json& props, bool flat, const RenderFaults& f) {
       const Json* req = field(spec, "required");
       if (truthy(req)) parts.push_back("required:[" + string_list(*req) + "]");
     }
-    parts.push_back("type:" + Q + kind + Q);
+    parts.push_back(std::string("type:").append(Q).append(kind).append(Q));
     out += name + ":{";
     for (size_t i = 0; i < parts.size(); ++i) out += (i ? "," : "") + parts[i];
     out += "}";
@@ -346,12 +347,14 @@ Result<std::string> render_chat_prompt(const Json& messages, const Json& tools,
     std::optional<std::string> after;
     for (size_t k = i + 1; k < convo.size() && !after; ++k)
       if (role_of(*convo[k]) != "tool") after = role_of(*convo[k]);
+    // The turn stays open when this model message continues into the next one, or when it ends
+    // the prompt right after its tool responses (the model goes on in the same turn).
+    bool continues = role == "model" && after == std::optional<std::string>("assistant") &&
+                     (!has_calls || answered);
+    bool open_after_responses = answered && python_strip(text).empty() && !after;
     if (last == "call") {
       out += "<|tool_response>";
-    } else if (role == "model" && after == std::optional<std::string>("assistant") &&
-               (!has_calls || answered)) {
-    } else if (answered && python_strip(text).empty() && !after) {
-    } else {
+    } else if (!continues && !open_after_responses) {
       out += "<turn|>\n";
     }
     prev_role = mrole;

@@ -177,11 +177,10 @@ Action plan_action(const TaskScript* script, const PromptView& view, Chooser& ch
   }
   const Json& calls = entry["calls"];
   size_t first = c, count = calls.size() - c;
-  if (c > 0) {
-    count = 1;  // continuing one call per turn
-  } else if (entry.value("parallel_ok", false) && calls.size() > 1 && choose.pick(2) == 1) {
-    count = 1;
-  }
+  // Continuing a split turn goes one call per turn; a fresh parallel_ok turn may start that way.
+  bool one_by_one =
+      c > 0 || (entry.value("parallel_ok", false) && calls.size() > 1 && choose.pick(2) == 1);
+  if (one_by_one) count = 1;
   for (size_t k = first; k < first + count; ++k) {
     const Json& ref = calls[k];
     Json args = ref.value("arguments", Json::object());

@@ -20,7 +20,7 @@ struct NativeReadNotes {
   int string_count = 0;
 };
 
-struct NativeRead {
+struct NativeRead {  // NOLINT(bugprone-exception-escape): Json's copy may throw only bad_alloc
   bool ok = false;
   Json value;
   size_t end = 0;     // offset just past the value

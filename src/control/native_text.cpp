@@ -65,8 +65,8 @@ std::string python_float(double v, const ValueStyle& style) {
   } else if (d.exponent + 1 >= n) {
     out = d.digits + std::string(static_cast<size_t>(d.exponent + 1 - n), '0') + ".0";
   } else {
-    out = d.digits.substr(0, static_cast<size_t>(d.exponent + 1)) + "." +
-          d.digits.substr(static_cast<size_t>(d.exponent + 1));
+    auto point = static_cast<size_t>(d.exponent) + 1;
+    out = d.digits.substr(0, point) + "." + d.digits.substr(point);
   }
   return sign + out;
 }
