@@ -213,7 +213,7 @@ TEST(Gemma4Serialize, MatchesPythonJinja2OnTheCanonicalTemplate) {
   Json cases = Json::array();
   std::vector<Json> tools = declaration_fixtures();
   for (unsigned seed = 1; seed <= 120; ++seed) {
-    std::mt19937 rng(seed * 7919);
+    std::mt19937 rng(static_cast<std::mt19937::result_type>(seed) * 7919U);
     Json response = seed % 3 == 0 ? random_arguments(rng) : Json(random_text(rng, false));
     cases.push_back({{"name", "t" + std::to_string(seed)},
                      {"arguments", random_arguments(rng)},
@@ -238,7 +238,10 @@ TEST(Gemma4Serialize, MatchesPythonJinja2OnTheCanonicalTemplate) {
     std::string declaration = gemma4::serialize_tool_declaration(c["tool"]);
     EXPECT_NE(prompt.find(declaration + "<turn|>"), std::string::npos)
         << "declaration\nours:   " << declaration << "\njinja2: " << prompt;
-    EXPECT_NE(prompt.find("<|turn>model\n" + call + response), std::string::npos)
+    std::string turn = "<|turn>model\n";
+    turn += call;
+    turn += response;
+    EXPECT_NE(prompt.find(turn), std::string::npos)
         << "call/response\nours:   " << call << response << "\njinja2: " << prompt;
   }
 }
