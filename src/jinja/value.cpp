@@ -81,13 +81,26 @@ std::string UndefinedObj::message() const {
 }
 
 const std::string& Value::str() const {
-  return static_cast<const StrObj*>(obj.get())->s;
+  const auto* so = static_cast<const StrObj*>(obj.get());
+  return so->ref != nullptr ? *so->ref : so->s;
 }
 ListObj& Value::list_obj() const {
-  return *static_cast<ListObj*>(obj.get());
+  auto* l = static_cast<ListObj*>(obj.get());
+  if (l->lazy != nullptr) l->materialize();
+  return *l;
 }
 DictObj& Value::dict_obj() const {
-  return *static_cast<DictObj*>(obj.get());
+  auto* d = static_cast<DictObj*>(obj.get());
+  if (d->lazy != nullptr) d->materialize();
+  return *d;
+}
+size_t Value::container_size() const {
+  if (kind == Kind::Dict) {
+    const auto* d = static_cast<const DictObj*>(obj.get());
+    return d->lazy != nullptr ? d->lazy->size() : d->items.size();
+  }
+  const auto* l = static_cast<const ListObj*>(obj.get());
+  return l->lazy != nullptr ? l->lazy->size() : l->items.size();
 }
 
 const Value* DictObj::find(const Value& key) const {
@@ -140,7 +153,27 @@ Value from_json(const Json& j) {
   return from_json_at(j, 0);
 }
 
+void ListObj::materialize() {
+  const Json* j = lazy;
+  lazy = nullptr;
+  items.reserve(j->size());
+  for (const auto& e : *j) items.push_back(from_json_at(e, lazy_depth + 1));
+}
+
+void DictObj::materialize() {
+  const Json* j = lazy;
+  lazy = nullptr;
+  items.reserve(j->size());
+  for (auto it = j->begin(); it != j->end(); ++it) {
+    Value key;
+    key.kind = Kind::String;
+    key.obj = std::make_shared<StrObj>(&it.key());
+    items.emplace_back(std::move(key), from_json_at(it.value(), lazy_depth + 1));
+  }
+}
+
 namespace {
+// One level: scalars convert now, containers become lazy views of `j`.
 Value from_json_at(const Json& j, int depth) {
   if (depth > 2000) fail("limit", "context data nested too deeply (over 2000 levels)");
   switch (j.type()) {
@@ -157,22 +190,29 @@ Value from_json_at(const Json& j, int depth) {
     }
     case Json::value_t::number_float:
       return Value::number(j.get<double>());
-    case Json::value_t::string:
-      return Value::string(j.get<std::string>());
+    case Json::value_t::string: {
+      Value v;
+      v.kind = Kind::String;
+      v.obj = std::make_shared<StrObj>(&j.get_ref<const std::string&>());
+      return v;
+    }
     case Json::value_t::array: {
-      std::vector<Value> items;
-      items.reserve(j.size());
-      for (const auto& e : j) items.push_back(from_json_at(e, depth + 1));
-      return Value::list(std::move(items));
+      Value v;
+      v.kind = Kind::List;
+      auto l = std::make_shared<ListObj>(std::vector<Value>{});
+      l->lazy = &j;
+      l->lazy_depth = depth;
+      v.obj = std::move(l);
+      return v;
     }
     case Json::value_t::object: {
-      Value d = Value::dict();
-      auto& items = d.dict_obj().items;
-      items.reserve(j.size());
-      for (const auto& [k, v] : j.items()) {
-        items.emplace_back(Value::string(k), from_json_at(v, depth + 1));
-      }
-      return d;
+      Value v;
+      v.kind = Kind::Dict;
+      auto d = std::make_shared<DictObj>();
+      d->lazy = &j;
+      d->lazy_depth = depth;
+      v.obj = std::move(d);
+      return v;
     }
     default:
       return Value::none();
@@ -195,9 +235,9 @@ bool truthy(const Value& v) {
       return !v.str().empty();
     case Kind::List:
     case Kind::Tuple:
-      return v.gen || !v.list_obj().items.empty();
+      return v.gen || v.container_size() != 0;
     case Kind::Dict:
-      return !v.dict_obj().items.empty();
+      return v.container_size() != 0;
     default:
       return true;
   }

@@ -97,11 +97,17 @@ struct Value {
   const std::string& str() const;  // requires is_string()
   ListObj& list_obj() const;       // requires List or Tuple
   DictObj& dict_obj() const;       // requires Dict
+  // len() of a List/Tuple/Dict, without converting lazy context data.
+  size_t container_size() const;
 };
 
 struct StrObj : Object {
   std::string s;
+  // A string of the render's context data, read in place rather than copied (the context Json
+  // outlives the render). When set, `s` is unused.
+  const std::string* ref = nullptr;
   explicit StrObj(std::string v) : s(std::move(v)) {}
+  explicit StrObj(const std::string* r) : ref(r) {}
 };
 
 struct UndefinedObj : Object {
@@ -117,7 +123,12 @@ struct UndefinedObj : Object {
 
 struct ListObj : Object {
   std::vector<Value> items;
+  // Context data not yet converted: list_obj() converts this level on first use, so a render
+  // only pays for the parts of messages/tools the template actually touches.
+  const Json* lazy = nullptr;
+  int lazy_depth = 0;
   explicit ListObj(std::vector<Value> v) : items(std::move(v)) {}
+  void materialize();
 };
 
 struct RangeObj : ListObj {
@@ -129,6 +140,9 @@ struct RangeObj : ListObj {
 // Insertion-ordered; keys compare with Python equality (1 == 1.0 == True).
 struct DictObj : Object {
   std::vector<std::pair<Value, Value>> items;
+  const Json* lazy = nullptr;  // as ListObj::lazy: converted by dict_obj() on first use
+  int lazy_depth = 0;
+  void materialize();
   const Value* find(const Value& key) const;
   const Value* find_str(std::string_view key) const;
   void set(Value key, Value value);
@@ -165,6 +179,8 @@ struct NamespaceObj : Object {
 
 // --- conversions and printing -------------------------------------------------------------
 
+// Converts lazily: containers keep a pointer into `j` and convert one level when first used,
+// strings are read in place. `j` must outlive every value derived from the result.
 Value from_json(const Json& j);
 bool truthy(const Value& v);
 // Python str(): what {{ v }} prints.

@@ -586,9 +586,8 @@ size_t py_len(const Value& v) {
   switch (v.kind) {
     case Kind::List:
     case Kind::Tuple:
-      return v.list_obj().items.size();
     case Kind::Dict:
-      return v.dict_obj().items.size();
+      return v.container_size();
     case Kind::String:
       return unicode::length(v.str());
     case Kind::Undefined:
