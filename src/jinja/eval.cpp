@@ -122,6 +122,17 @@ Value Interpreter::eval_inner(const Expr& e) {
     case ExprKind::Binary: {
       Value a = eval(*e.a);
       Value b = eval(*e.b);
+      if (static_cast<BinOp>(e.op) == BinOp::Add && a.kind == Kind::String &&
+          b.kind == Kind::String && !a.safe && !b.safe && a.obj.use_count() == 1) {
+        // `'<|im_start|>' + role + '\n' + content + …`: the left side is a temporary nobody
+        // else holds, so grow it in place instead of copying it once per `+`.
+        auto* left = static_cast<StrObj*>(a.obj.get());
+        if (left->ref == nullptr) {
+          if (left->s.size() + b.str().size() > kMaxSequenceSize) fail("limit", "string too large");
+          left->s += b.str();
+          return a;
+        }
+      }
       return binary_op(static_cast<BinOp>(e.op), a, b);
     }
     case ExprKind::Unary: {
