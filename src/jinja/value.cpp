@@ -325,10 +325,58 @@ void append_str_repr(std::string& out, const std::string& s) {
 
 void repr_rec(std::string& out, const Value& v, std::vector<const Object*>& seen);
 
+// repr() of context data not yet converted, read straight from the Json (it cannot contain
+// itself); `level` counts the containers around it, as `seen` does.
+void repr_json(std::string& out, const Json& j, size_t level, std::vector<const Object*>& seen) {
+  switch (j.type()) {
+    case Json::value_t::string:
+      append_str_repr(out, j.get_ref<const std::string&>());
+      return;
+    case Json::value_t::array: {
+      if (level > 500) fail("limit", "maximum recursion depth exceeded while getting the repr");
+      out += '[';
+      bool first = true;
+      for (const auto& e : j) {
+        if (!first) out += ", ";
+        first = false;
+        repr_json(out, e, level + 1, seen);
+      }
+      out += ']';
+      return;
+    }
+    case Json::value_t::object: {
+      if (level > 500) fail("limit", "maximum recursion depth exceeded while getting the repr");
+      out += '{';
+      bool first = true;
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        if (!first) out += ", ";
+        first = false;
+        append_str_repr(out, it.key());
+        out += ": ";
+        repr_json(out, it.value(), level + 1, seen);
+      }
+      out += '}';
+      return;
+    }
+    default:
+      repr_rec(out, from_json(j), seen);  // a scalar: converts without allocating
+      return;
+  }
+}
+
+const Json* lazy_source(const Value& v) {
+  if (v.kind == Kind::Dict) return static_cast<const DictObj*>(v.obj.get())->lazy;
+  return static_cast<const ListObj*>(v.obj.get())->lazy;
+}
+
 void repr_items(std::string& out, const Value& v, std::vector<const Object*>& seen) {
   const Object* self = v.obj.get();
   bool tuple = v.kind == Kind::Tuple;
   bool dict = v.kind == Kind::Dict;
+  if (const Json* j = lazy_source(v); j != nullptr && !tuple) {
+    repr_json(out, *j, seen.size(), seen);
+    return;
+  }
   if (std::find(seen.begin(), seen.end(), self) != seen.end()) {
     out += dict ? "{...}" : tuple ? "(...)" : "[...]";
     return;
