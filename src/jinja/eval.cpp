@@ -88,6 +88,7 @@ Value Interpreter::eval_inner(const Expr& e) {
       if (obj.kind == Kind::Loop) return loop_attr(obj, e.name);
       // Fast path: a dict attribute that is no dict method name is a plain key lookup.
       if (obj.kind == Kind::Dict && e.op == 0) {
+        if (Value v; lazy_scalar_item(obj, e.name, &v)) return v;
         const Value* v = obj.dict_obj().find_str(e.name);
         if (v != nullptr) return *v;
       }
@@ -97,6 +98,9 @@ Value Interpreter::eval_inner(const Expr& e) {
       Value obj = eval(*e.a);
       Value key = eval(*e.b);
       if (obj.kind == Kind::Loop && key.kind == Kind::String) return loop_attr(obj, key.str());
+      if (obj.kind == Kind::Dict && key.kind == Kind::String) {
+        if (Value v; lazy_scalar_item(obj, key.str(), &v)) return v;
+      }
       return get_item(obj, key);
     }
     case ExprKind::Slice: {

@@ -153,6 +153,18 @@ Value from_json(const Json& j) {
   return from_json_at(j, 0);
 }
 
+bool lazy_scalar_item(const Value& dict, std::string_view key, Value* out) {
+  const Json* j = static_cast<const DictObj*>(dict.obj.get())->lazy;
+  if (j == nullptr) return false;
+  for (auto it = j->begin(); it != j->end(); ++it) {
+    if (it.key() != key) continue;
+    if (it.value().is_array() || it.value().is_object()) return false;
+    *out = from_json(it.value());
+    return true;
+  }
+  return false;
+}
+
 void ListObj::materialize() {
   const Json* j = lazy;
   lazy = nullptr;

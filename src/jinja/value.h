@@ -182,6 +182,10 @@ struct NamespaceObj : Object {
 // Converts lazily: containers keep a pointer into `j` and convert one level when first used,
 // strings are read in place. `j` must outlive every value derived from the result.
 Value from_json(const Json& j);
+// dict[key] for a dict still holding unconverted context data, when the value found is a
+// string, number, bool or null: converts just that value and leaves the dict as it is. False
+// (nothing set) otherwise; the caller then takes the ordinary path.
+bool lazy_scalar_item(const Value& dict, std::string_view key, Value* out);
 bool truthy(const Value& v);
 // Python str(): what {{ v }} prints.
 void append_str(std::string& out, const Value& v);
