@@ -372,9 +372,8 @@ Value Interpreter::call_macro(const CallableObj& m, CallArgs& args) {
       if (def.defaults[i]) {
         locals_.emplace_back(def.params[i], eval(*def.defaults[i]));
       } else {
-        locals_.emplace_back(
-            def.params[i],
-            Value::undefined(fmt::format("parameter '{}' was not provided", def.param_names[i])));
+        locals_.emplace_back(def.params[i], Value::undefined_lazy("parameter '{}' was not provided",
+                                                                  def.param_names[i]));
       }
     }
     if (args.pos.size() > np) {
