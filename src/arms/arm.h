@@ -35,6 +35,12 @@ struct RunSettings {
   std::string format = "gemma4";  // native codec of raw arms
   bool restore_markers = false;   // ollama-native: the §3.3 workaround for stripped markers
   double timeout_s = 600;
+  // reference-hf: the HF snapshot (weights, tokenizer, chat template) the bridge loads, and how
+  // the bridge starts: `bridge_python bridge_script --model reference_model`. An empty script
+  // means $BAKEOFF_BRIDGE_DIR/hf_reference.py, else the source tree's bridges/hf_reference.py.
+  std::string reference_model;
+  std::string bridge_python = "python3";
+  std::string bridge_script;
   // A harness-side fault (FAULTS.md "Client faults") this arm injects on purpose as a positive
   // control: "client-keep-channel-prefix" | "client-wrong-size-template" | "".
   std::string client_fault;
@@ -92,7 +98,7 @@ class Arm {
   virtual std::vector<std::string> warnings() const { return {}; }
 };
 
-// Known arm names: "ollama-json", "ollama-native", "control".
+// Known arm names: "ollama-json", "ollama-native", "control", "reference-hf".
 std::vector<std::string> arm_names();
 
 // Creates an arm; an unknown name is an error of kind "unknown_arm".

@@ -12,6 +12,9 @@ std::unique_ptr<Arm> make_ollama_json_arm(const RunSettings& settings);
 // ollama-native (in_process false: /api/generate raw) or control (in_process true).
 std::unique_ptr<Arm> make_native_arm(const RunSettings& settings, bool in_process);
 
+// reference-hf: HF transformers behind the JSON-lines bridge (bridges/hf_reference.py).
+std::unique_ptr<Arm> make_reference_hf_arm(const RunSettings& settings);
+
 // Appends one exchange's bytes to a step's newline-separated record.
 void append_body(std::string& to, const std::string& body);
 

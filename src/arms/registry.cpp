@@ -44,7 +44,7 @@ Json RunSettings::to_json() const {
 }
 
 std::vector<std::string> arm_names() {
-  return {"ollama-json", "ollama-native", "control"};
+  return {"ollama-json", "ollama-native", "control", "reference-hf"};
 }
 
 Result<std::unique_ptr<Arm>> make_arm(std::string_view name, const RunSettings& settings) {
@@ -59,6 +59,7 @@ Result<std::unique_ptr<Arm>> make_arm(std::string_view name, const RunSettings& 
   if (name == "ollama-json") return make_ollama_json_arm(settings);
   if (name == "ollama-native") return make_native_arm(settings, /*in_process=*/false);
   if (name == "control") return make_native_arm(settings, /*in_process=*/true);
+  if (name == "reference-hf") return make_reference_hf_arm(settings);
   std::string known;
   for (const auto& n : arm_names()) known += (known.empty() ? "" : ", ") + n;
   return Error{"unknown_arm", fmt::format("unknown arm '{}' (known: {})", name, known)};

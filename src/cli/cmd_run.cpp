@@ -109,7 +109,8 @@ CommandRunner add_run_command(CLI::App& root) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* cmd = root.add_subcommand(
       "run", "Run one arm on one task (optionally N times) and write its trace");
-  cmd->add_option("--arm", args->arm, "Inference path: ollama-json | ollama-native | control")
+  cmd->add_option("--arm", args->arm,
+                  "Inference path: ollama-json | ollama-native | control | reference-hf")
       ->required();
   cmd->add_option("--task", args->task,
                   "Task: movies | research | memory | long, or a variant (memory+write, "

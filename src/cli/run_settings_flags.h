@@ -84,6 +84,23 @@ inline void add_settings_flags(CLI::App* cmd, SettingsFlags& f) {
   cmd->add_option("--template", s.template_file,
                   "Raw arms: chat template file to render instead of the resolved one")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--hf-snapshot", s.hf_snapshot,
+                  "Raw arms: a local HF snapshot directory to take the chat template from "
+                  "(chat_template.jinja or tokenizer_config.json) when the server names no GGUF")
+      ->check(CLI::ExistingDirectory);
+  cmd->add_flag("--restore-markers", s.restore_markers,
+                "ollama-native: work around servers that strip control-token text from raw "
+                "output (templated generate with logprobs; gemma4-format §3.3)");
+  cmd->add_option("--reference-model", s.reference_model,
+                  "reference-hf: HF snapshot (weights, tokenizer, chat template) for the "
+                  "transformers bridge")
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--bridge-python", s.bridge_python,
+                  "reference-hf: the Python that has torch and transformers")
+      ->capture_default_str();
+  cmd->add_option("--bridge-script", s.bridge_script,
+                  "reference-hf: bridge script (default: $BAKEOFF_BRIDGE_DIR/hf_reference.py or "
+                  "the source tree's bridges/hf_reference.py)");
 }
 
 // The settings the flags select (the profile's sampler values unless overridden).
