@@ -4,12 +4,19 @@
 
 #include <cctype>
 
+#include "formats/gemma4.h"
+
 namespace bakeoff::arms {
 
 namespace {
 
 constexpr std::string_view kChannelOpen = "<|channel>";
 constexpr std::string_view kChannelClose = "<channel|>";
+constexpr std::string_view kThoughtOpen = "<|channel>thought\n";
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
 
 // A JSON-object string decoded, anything else as given.
 Json object_arguments(const Json& args) {
@@ -186,6 +193,58 @@ bool is_context_overflow_message(std::string_view message) {
     if (message.find(needle) != std::string_view::npos) return true;
   }
   return false;
+}
+
+void parse_native_completion(const formats::Format& format, std::string_view prompt,
+                             std::string_view raw, ArmStep& step) {
+  formats::ParsedCompletion parsed;
+  if (format.name() == "gemma4") {
+    formats::gemma4::ParseOptions po;
+    po.starts_in_thinking = ends_with(prompt, kThoughtOpen);
+    parsed = formats::gemma4::parse(raw, po);
+  } else {
+    parsed = format.parse(raw);
+  }
+  step.content = std::move(parsed.content);
+  step.thinking = std::move(parsed.thinking);
+  step.tool_calls = std::move(parsed.tool_calls);
+  step.parse_errors = std::move(parsed.errors);
+  step.markers_stripped = parsed.markers_stripped;
+  if (!step.markers_stripped) {
+    if (auto issue = detect_markers_stripped(raw)) {
+      step.markers_stripped = true;
+      step.parse_errors.push_back(*issue);
+    }
+  }
+}
+
+Arm::StoredTurn native_stored_turn(const ArmStep& step, bool keep_channel_prefix) {
+  std::string prefix;
+  if (step.completion_raw) {
+    bool started_in_thinking =
+        step.rendered_prompt && ends_with(*step.rendered_prompt, kThoughtOpen);
+    if (started_in_thinking) {
+      size_t close = step.completion_raw->find(kChannelClose);
+      if (close != std::string::npos) {
+        prefix = step.completion_raw->substr(0, close + kChannelClose.size());
+      }
+    } else {
+      prefix = leading_channel_block(*step.completion_raw);
+    }
+  }
+  return make_stored_turn(step, prefix, keep_channel_prefix);
+}
+
+std::string with_generation_prompt_class(std::string prompt, std::string_view size_class) {
+  static constexpr std::string_view kModelTurn = "<|turn>model\n";
+  static constexpr std::string_view kEmptyThought = "<|channel>thought\n<channel|>";
+  const bool large_now = ends_with(prompt, std::string(kModelTurn) + std::string(kEmptyThought));
+  if (size_class == "small" && large_now) {
+    prompt.resize(prompt.size() - kEmptyThought.size());
+  } else if (size_class == "large" && !large_now && ends_with(prompt, kModelTurn)) {
+    prompt += kEmptyThought;
+  }
+  return prompt;
 }
 
 }  // namespace bakeoff::arms

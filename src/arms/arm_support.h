@@ -33,6 +33,22 @@ std::vector<formats::ToolCall> from_ollama_tool_calls(const Json& tool_calls);
 Arm::StoredTurn make_stored_turn(const ArmStep& step, std::string_view channel_prefix,
                                  bool keep_channel_prefix);
 
+// A raw-path turn (B, C, reference-*) parsed with `format` into `step`: content, thinking, calls,
+// parse errors, markers_stripped. A prompt that ends inside an open thought channel (the large
+// Gemma 4 templates' generation prompt) makes the completion start in thinking.
+void parse_native_completion(const formats::Format& format, std::string_view prompt,
+                             std::string_view raw, ArmStep& step);
+
+// stored_turn for raw paths: the thinking-channel block the completion started with is never
+// kept in history (the seed's bug) unless `keep_channel_prefix` (the positive control).
+Arm::StoredTurn native_stored_turn(const ArmStep& step, bool keep_channel_prefix);
+
+// A rendered Gemma 4 prompt with the generation prompt of `size_class` (reference §1.2: with
+// thinking off the large templates end with the empty thought block `<|channel>thought\n
+// <channel|>` after `<|turn>model\n`, the small ones do not; nothing else differs). Prompts
+// that end otherwise are returned unchanged.
+std::string with_generation_prompt_class(std::string prompt, std::string_view size_class);
+
 // The thinking-channel block at the start of a raw completion (after leading whitespace), or "".
 std::string leading_channel_block(std::string_view completion);
 

@@ -23,10 +23,6 @@ namespace {
 constexpr std::string_view kThoughtOpen = "<|channel>thought\n";
 constexpr std::string_view kChannelClose = "<channel|>";
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 class NativeArm final : public Arm {
  public:
   NativeArm(RunSettings settings, bool in_process)
@@ -62,13 +58,6 @@ class NativeArm final : public Arm {
     in.show = show;
     in.hf_snapshot = settings_.hf_snapshot;
     auto resolved = chat::resolve_template(in);
-    if (resolved && settings_.client_fault == "client-wrong-size-template") {
-      // The positive control: the other class's generation prompt for this model.
-      std::string model_class = resolved->model_size_class.empty() ? resolved->template_size_class
-                                                                   : resolved->model_size_class;
-      in.force_size_class = model_class == "small" ? "large" : "small";
-      resolved = chat::resolve_template(in);
-    }
     if (!resolved) return Error{resolved.error().kind, resolved.error().message};
     resolved_ = std::move(resolved).value();
     auto compiled = chat::ChatTemplate::compile(resolved_.text);
@@ -78,6 +67,16 @@ class NativeArm final : public Arm {
     }
     template_.emplace(std::move(compiled).value());
     warnings_ = resolved_.warnings;
+    if (settings_.client_fault == "client-wrong-size-template") {
+      // The positive control: the other class's generation prompt for this model, as the seed's
+      // interim sweep rendered the E4B template for a 26B model.
+      std::string model_class = resolved_.model_size_class.empty() ? resolved_.template_size_class
+                                                                   : resolved_.model_size_class;
+      wrong_size_class_ = model_class == "small" ? "large" : "small";
+      warnings_.push_back(
+          fmt::format("client fault: rendering the {} generation prompt for a {} model on purpose",
+                      wrong_size_class_, model_class.empty() ? "unknown-size" : model_class));
+    }
     for (const auto& w : warnings_) fmt::print(stderr, "bakeoff: warning: {}\n", w);
     facts["template_sha256"] = resolved_.sha256;
     facts["template_origin"] = resolved_.origin;
@@ -109,6 +108,9 @@ class NativeArm final : public Arm {
           fmt::format("template from {}: {}", resolved_.origin, prompt.error().to_string());
       return s;
     }
+    if (!wrong_size_class_.empty()) {
+      *prompt = with_generation_prompt_class(std::move(*prompt), wrong_size_class_);
+    }
     s.rendered_prompt = *prompt;
     s.prompt_capture = "ok";
     Json options = settings_.options_json();
@@ -120,25 +122,12 @@ class NativeArm final : public Arm {
       if (!complete_with_ollama(*prompt, options, s, raw)) return s;
     }
     s.completion_raw = raw;
-    parse_completion(*prompt, raw, s);
+    parse_native_completion(*format_, *prompt, raw, s);
     return s;
   }
 
   StoredTurn stored_turn(const ArmStep& step) const override {
-    std::string prefix;
-    if (step.completion_raw) {
-      bool started_in_thinking =
-          step.rendered_prompt && ends_with(*step.rendered_prompt, kThoughtOpen);
-      if (started_in_thinking) {
-        size_t close = step.completion_raw->find(kChannelClose);
-        if (close != std::string::npos) {
-          prefix = step.completion_raw->substr(0, close + kChannelClose.size());
-        }
-      } else {
-        prefix = leading_channel_block(*step.completion_raw);
-      }
-    }
-    return make_stored_turn(step, prefix, settings_.client_fault == "client-keep-channel-prefix");
+    return native_stored_turn(step, settings_.client_fault == "client-keep-channel-prefix");
   }
 
   std::vector<std::string> warnings() const override { return warnings_; }
@@ -266,28 +255,6 @@ class NativeArm final : public Arm {
     last_prompt_eval_count_ = std::max(last_prompt_eval_count_, s.prompt_eval_count);
   }
 
-  void parse_completion(const std::string& prompt, const std::string& raw, ArmStep& s) const {
-    formats::ParsedCompletion parsed;
-    if (format_->name() == "gemma4") {
-      formats::gemma4::ParseOptions po;
-      po.starts_in_thinking = ends_with(prompt, kThoughtOpen);
-      parsed = formats::gemma4::parse(raw, po);
-    } else {
-      parsed = format_->parse(raw);
-    }
-    s.content = std::move(parsed.content);
-    s.thinking = std::move(parsed.thinking);
-    s.tool_calls = std::move(parsed.tool_calls);
-    s.parse_errors = std::move(parsed.errors);
-    s.markers_stripped = parsed.markers_stripped;
-    if (!s.markers_stripped) {
-      if (auto issue = detect_markers_stripped(raw)) {
-        s.markers_stripped = true;
-        s.parse_errors.push_back(*issue);
-      }
-    }
-  }
-
   RunSettings settings_;
   bool in_process_;
   backends::OllamaClient client_;
@@ -296,6 +263,7 @@ class NativeArm final : public Arm {
   std::optional<chat::ChatTemplate> template_;
   std::vector<std::string> warnings_;
   int64_t last_prompt_eval_count_ = 0;
+  std::string wrong_size_class_;  // set only under client-wrong-size-template
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "chat/template_resolution.h"
 
+#include "chat/chat_template.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -17,15 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The empty thought block of the large generation prompt, as written in template source (a Jinja
-// string literal with a backslash-n escape) and as rendered.
-constexpr std::string_view kEmptyThoughtSource = R"(<|channel>thought\n<channel|>)";
-constexpr std::string_view kLargeBlock =
-    "\n        {%- if not enable_thinking -%}\n"
-    "            {{- '<|channel>thought\\n<channel|>' -}}\n"
-    "        {%- endif -%}";
-constexpr std::string_view kModelTurnSource = R"({{- '<|turn>model\n' -}})";
-
 std::string lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
@@ -42,14 +35,6 @@ std::string trim(std::string_view s) {
 std::string env_or(const char* name, std::string fallback) {
   const char* v = std::getenv(name);
   return (v != nullptr && *v != '\0') ? std::string(v) : std::move(fallback);
-}
-
-// Where the generation prompt starts: the last `if add_generation_prompt`.
-size_t generation_prompt_start(std::string_view source) {
-  size_t at = source.rfind("add_generation_prompt");
-  if (at == std::string_view::npos) return std::string_view::npos;
-  size_t open = source.rfind("{%", at);
-  return open == std::string_view::npos ? at : open;
 }
 
 // Reads a template out of a GGUF; nullopt with `why` when there is none.
@@ -300,45 +285,27 @@ std::string size_class_from_parameter_count(int64_t parameters) {
 }
 
 std::string template_size_class(std::string_view source) {
+  // Ask the template itself: render one user turn with the generation prompt and thinking off,
+  // and look at how the prompt ends. Source text is not matched, so templates written in any
+  // style (ours, llama.cpp's copies, future revisions) classify alike.
   if (source.find("<|turn>") == std::string_view::npos) return "";
-  size_t gen = generation_prompt_start(source);
-  if (gen == std::string_view::npos) return "";
-  std::string_view tail = source.substr(gen);
-  // The large prompt pre-fills the empty block under `not enable_thinking`.
-  size_t block = tail.find(kEmptyThoughtSource);
-  if (block != std::string_view::npos) {
-    size_t cond = tail.rfind("not enable_thinking", block);
-    if (cond != std::string_view::npos) return "large";
-  }
-  return "small";
-}
-
-std::optional<std::string> with_size_class(std::string_view source, std::string_view size_class) {
-  std::string current = template_size_class(source);
-  if (current.empty()) return std::nullopt;
-  if (current == size_class) return std::string(source);
-  size_t gen = generation_prompt_start(source);
-  std::string out(source);
-  if (size_class == "small") {
-    // Remove `{%- if not enable_thinking -%}…empty block…{%- endif -%}`.
-    size_t block = out.find(kEmptyThoughtSource, gen);
-    size_t if_open = out.rfind("{%", out.rfind("not enable_thinking", block));
-    size_t endif = out.find("endif", block);
-    if (if_open == std::string::npos || endif == std::string::npos || if_open < gen) {
-      return std::nullopt;
-    }
-    size_t close = out.find("%}", endif);
-    if (close == std::string::npos) return std::nullopt;
-    // Also drop the whitespace before the removed block so only the block goes.
-    size_t from = if_open;
-    while (from > gen && (out[from - 1] == ' ' || out[from - 1] == '\n')) --from;
-    out.erase(from, close + 2 - from);
-    return out;
-  }
-  size_t turn = out.find(kModelTurnSource, gen);
-  if (turn == std::string::npos) return std::nullopt;
-  out.insert(turn + kModelTurnSource.size(), kLargeBlock);
-  return out;
+  auto compiled = ChatTemplate::compile(source);
+  if (!compiled) return "";
+  ChatRequest probe;
+  probe.messages = Json::array({{{"role", "user"}, {"content", "size probe"}}});
+  probe.add_generation_prompt = true;
+  probe.bos_token = "<bos>";
+  probe.eos_token = "<eos>";
+  probe.extra["enable_thinking"] = false;
+  auto out = compiled->render(probe);
+  if (!out) return "";
+  auto ends = [&](std::string_view suffix) {
+    return out->size() >= suffix.size() &&
+           std::string_view(*out).substr(out->size() - suffix.size()) == suffix;
+  };
+  if (ends("<|turn>model\n<|channel>thought\n<channel|>")) return "large";
+  if (ends("<|turn>model\n")) return "small";
+  return "";
 }
 
 std::vector<std::string> modelfile_from_paths(std::string_view modelfile) {
@@ -455,23 +422,6 @@ Result<ResolvedTemplate> resolve_template(const ResolveInputs& in) {
   out.tried = std::move(tried);
   classify_model(in, found->gguf, out);
   out.template_size_class = template_size_class(out.text);
-  if (!in.force_size_class.empty() && in.force_size_class != out.template_size_class) {
-    if (auto changed = with_size_class(out.text, in.force_size_class)) {
-      out.warnings.push_back(fmt::format(
-          "client fault: rendering the {} template's generation prompt (template from {} is {}) "
-          "for a {} model on purpose",
-          in.force_size_class, out.origin, out.template_size_class,
-          out.model_size_class.empty() ? "unknown-size" : out.model_size_class));
-      out.text = std::move(*changed);
-      out.origin += "+" + in.force_size_class + "-generation-prompt";
-      out.template_size_class = in.force_size_class;
-    } else {
-      out.warnings.push_back(fmt::format(
-          "client fault: cannot switch the template from {} to the {} generation prompt (not a "
-          "recognised Gemma 4 generation prompt); rendering it unchanged",
-          out.origin, in.force_size_class));
-    }
-  }
   if (!out.model_size_class.empty() && !out.template_size_class.empty() &&
       out.model_size_class != out.template_size_class) {
     out.warnings.push_back(fmt::format(

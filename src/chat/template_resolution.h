@@ -35,9 +35,6 @@ struct ResolveInputs {
   // $BAKEOFF_TEMPLATE_DIR).
   std::string ollama_models_dir;
   std::string template_dir;
-  // "small" | "large": render this class's generation prompt whatever the model is (the
-  // client-wrong-size-template positive control). Empty: the template as found.
-  std::string force_size_class;
 };
 
 struct ResolvedTemplate {
@@ -48,7 +45,7 @@ struct ResolvedTemplate {
   std::string model_size_class;       // "small" | "large" | "" (unknown, or not Gemma 4)
   std::string size_class_evidence;    // e.g. "model name gemma4:31b", "parameter_size 8.0B"
   std::string template_size_class;    // from the generation prompt: "small" | "large" | ""
-  std::vector<std::string> warnings;  // size-class mismatch, forced class, …
+  std::vector<std::string> warnings;  // size-class mismatch
   std::vector<std::string> tried;     // every place looked at, in order, with what was found
 
   Json to_json() const;  // fingerprint fields (no text)
@@ -62,13 +59,10 @@ std::string size_class_from_name(std::string_view model);
 std::string size_class_from_parameter_size(std::string_view parameter_size);
 std::string size_class_from_parameter_count(int64_t parameters);
 
-// The class of a template's generation prompt: "large" when it pre-fills the empty thought
-// block, "small" for a Gemma 4 template that does not, "" for anything else.
+// The class of a template's generation prompt, found by rendering it (one user turn, thinking
+// off): "large" when the prompt ends in the empty thought block, "small" when it ends at
+// `<|turn>model\n`, "" for anything else (not Gemma 4, or the template does not render).
 std::string template_size_class(std::string_view source);
-
-// The template with the other class's generation prompt (inserting or removing the empty
-// thought block), or nullopt when the generation prompt is not the recognised Gemma 4 form.
-std::optional<std::string> with_size_class(std::string_view source, std::string_view size_class);
 
 // The GGUF blob paths named by FROM lines of an /api/show modelfile.
 std::vector<std::string> modelfile_from_paths(std::string_view modelfile);

@@ -3,6 +3,8 @@
 
 #include "arms/arm.h"
 #include "arms/arm_support.h"
+#include "chat/chat_template.h"
+#include "common/files.h"
 #include "fake_ollama.h"
 
 namespace bakeoff::arms {
@@ -110,7 +112,8 @@ TEST(ArmSupportTest, SettingsProfilesAndRegistry) {
   EXPECT_EQ(ollama_think("unset"), nullptr);
   EXPECT_EQ(ollama_think("false"), false);
   EXPECT_EQ(ollama_think("high"), "high");
-  EXPECT_EQ(arm_names(), (std::vector<std::string>{"ollama-json", "ollama-native", "control"}));
+  EXPECT_EQ(arm_names(),
+            (std::vector<std::string>{"ollama-json", "ollama-native", "control", "reference-hf"}));
   auto bad = make_arm("openai-json", RunSettings{});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().kind, "unknown_arm");
@@ -248,6 +251,35 @@ TEST(OllamaJsonArmTest, ServerErrorsHaltWithTheirKind) {
   ASSERT_FALSE(facts.ok());
   EXPECT_EQ(facts.error().kind, "env_missing");
   EXPECT_NE(facts.error().message.find(closed), std::string::npos);
+}
+
+// The client-wrong-size-template control swaps only the generation prompt: on the canonical
+// pair it must reproduce exactly what the other size's template renders.
+TEST(ArmSupportTest, GenerationPromptClassSwapMatchesTheOtherCanonicalTemplate) {
+  const std::string dir = std::string(BAKEOFF_SHARED_DIR) + "/templates/gemma4/";
+  auto large = chat::ChatTemplate::compile(
+      read_file(dir + "ollama-testdata-gemma4_31b_chat_template.2026-07-09.jinja2"));
+  auto small = chat::ChatTemplate::compile(
+      read_file(dir + "ollama-testdata-gemma4_e2b_chat_template.2026-07-09.jinja2"));
+  ASSERT_TRUE(large && small);
+  for (bool thinking : {false, true}) {
+    chat::ChatRequest req;
+    req.messages = Json::parse(R"([{"role":"system","content":"Be brief."},
+        {"role":"user","content":"Is Arrival on the server?"},
+        {"role":"assistant","content":"","tool_calls":[{"id":"c1","type":"function",
+          "function":{"name":"movie_search","arguments":{"title":"Arrival"}}}]},
+        {"role":"tool","tool_call_id":"c1","name":"movie_search","content":"{\"results\":[]}"}])");
+    req.add_generation_prompt = true;
+    req.bos_token = "<bos>";
+    req.extra["enable_thinking"] = thinking;
+    auto l = large->render(req);
+    auto s = small->render(req);
+    ASSERT_TRUE(l && s);
+    EXPECT_EQ(with_generation_prompt_class(*l, "small"), *s) << "thinking " << thinking;
+    EXPECT_EQ(with_generation_prompt_class(*s, "large"), *l) << "thinking " << thinking;
+    EXPECT_EQ(with_generation_prompt_class(*l, "large"), *l);
+  }
+  EXPECT_EQ(with_generation_prompt_class("no gemma prompt", "large"), "no gemma prompt");
 }
 
 }  // namespace

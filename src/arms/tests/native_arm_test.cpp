@@ -232,10 +232,13 @@ TEST(NativeArmTest, WrongSizeTemplateFaultIsLoudAndChangesTheGenerationPrompt) {
   auto arm = make_arm("ollama-native", s);
   auto facts = (*arm)->prepare();
   ASSERT_TRUE(facts.ok()) << facts.error().message;
-  EXPECT_EQ((*facts)["template_size_class"], "small");
+  // The resolved template is the right one; the fault swaps the generation prompt it renders.
+  EXPECT_EQ((*facts)["template_size_class"], "large");
   auto warnings = (*arm)->warnings();
-  ASSERT_EQ(warnings.size(), 2u);
-  EXPECT_NE(warnings[1].find("MISMATCH"), std::string::npos);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("client fault: rendering the small generation prompt"),
+            std::string::npos)
+      << warnings[0];
   Json user_only = Json::array({history()[1]});
   ArmStep step = (*arm)->step(user_only, tools());
   std::string small =
