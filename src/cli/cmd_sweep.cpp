@@ -171,16 +171,21 @@ Result<Json> compare_and_write(const fs::path& run_dir) {
 }
 
 // The earliest divergence compare reports, as "layer" and step (token_count for a token-count
-// cross-check mismatch); nullopt when every pair agrees.
+// cross-check mismatch); nullopt when every pair agrees. Different pairs may part at the same
+// step in different layers (a runtime fault: B vs C at the completion, A vs B at the parse,
+// since A's raw completion is not observable); then the `preferred` layer is the one reported.
 struct Reported {
   std::string layer;
   int step = 0;
 };
 
-std::optional<Reported> earliest_divergence(const Json& doc, bool token_layer) {
+std::optional<Reported> earliest_divergence(const Json& doc, bool token_layer,
+                                            const std::string& preferred) {
   std::optional<Reported> best;
   auto consider = [&](const std::string& layer, int step) {
-    if (!best || step < best->step) best = Reported{layer, step};
+    if (!best || step < best->step || (step == best->step && layer == preferred)) {
+      best = Reported{layer, step};
+    }
   };
   for (const auto& c : doc.value("comparisons", Json::array())) {
     if (token_layer) {
@@ -215,7 +220,12 @@ int calibrate(const SweepArgs& a) {
       if (fault.calibration_task.empty()) throw std::runtime_error("no calibration task");
       FaultSplit faults = split_faults({fault.id});
       auto server = start_server(faults.server, "none");
-      auto cell = settings_cell(a, server->base_url(), faults);
+      // The fault's own conditions: a think setting (a call inside thinking needs it on) and a
+      // model (the size-class faults need a large one), as the positive-control tests use.
+      SweepArgs fa = a;
+      fa.flags.settings.think = fault.think;
+      if (!fault.model.empty()) fa.flags.settings.model = fault.model;
+      auto cell = settings_cell(fa, server->base_url(), faults);
       auto units = plan(kDefaultArms, {fault.calibration_task}, cell, 1);
       {
         auto store = store::RunStore::open(sub);
@@ -229,7 +239,8 @@ int calibrate(const SweepArgs& a) {
       server->stop();
       auto doc = compare_and_write(sub);
       if (!doc) throw std::runtime_error(doc.error().message);
-      reported = earliest_divergence(*doc, fault.expected_layer == "token_count");
+      reported =
+          earliest_divergence(*doc, fault.expected_layer == "token_count", fault.expected_layer);
       if (reported) reported_text = fmt::format("{}@{}", reported->layer, reported->step);
     } catch (const UsageError&) {
       throw;

@@ -78,7 +78,7 @@ const std::vector<FaultInfo>& fault_catalogue() {
       fault(
           "client-keep-channel-prefix", "client",
           "the harness keeps the <|channel>thought\\n<channel|> prefix in stored assistant content",
-          "the seed's own arm-B bug", "prompt", "memory", 2),
+          "the seed's own arm-B bug", "prompt", "movies", 3, "true"),
       fault("client-wrong-size-template", "client",
             "the harness renders the E4B template for a 26B model", "the seed's interim sweep",
             "prompt", "memory", 1, "false", "gemma4:26b"),
