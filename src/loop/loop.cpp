@@ -6,6 +6,8 @@
 #include <exception>
 
 #include <fmt/core.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "store/run_store.h"
 
@@ -97,6 +99,42 @@ std::string step_halt_detail(const arms::ArmStep& s, const std::string& halt) {
                        s.eval_count, s.done_reason);
   }
   return "";
+}
+
+// Every path's history must link calls and responses the same way. A native completion carries
+// no call ids while a JSON server invents them, and the canonical Gemma 4 template names a tool
+// response by its call's id, else after the turn's last call: two parallel calls would then be
+// rendered differently on the two paths for no fault of either. So the loop gives each id-less
+// call a deterministic id (call_<step>_<index>), as agent frameworks do; path-given ids stay.
+// A task may ask for "tool_call_ids": "omit" (the calibration of id-less histories): then no
+// call or tool response carries an id on any path.
+std::vector<std::string> apply_call_id_policy(const tasks::Task& task, int step,
+                                              std::vector<formats::ToolCall>& calls) {
+  std::vector<std::string> hygiene;
+  const Json policy = task.settings.value("tool_call_ids", Json("assign"));
+  if (policy == "omit") {
+    size_t dropped = 0;
+    for (auto& call : calls) {
+      if (!call.id.empty()) ++dropped;
+      call.id.clear();
+    }
+    if (dropped > 0) {
+      hygiene.push_back(
+          fmt::format("dropped {} tool-call id(s): the task's histories carry none", dropped));
+    }
+    return hygiene;
+  }
+  std::vector<std::string> assigned;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (!calls[i].id.empty()) continue;
+    calls[i].id = fmt::format("call_{}_{}", step, i);
+    assigned.push_back(calls[i].id);
+  }
+  if (!assigned.empty()) {
+    hygiene.push_back(
+        fmt::format("assigned tool-call id(s) {} (the path gave none)", fmt::join(assigned, ", ")));
+  }
+  return hygiene;
 }
 
 }  // namespace
@@ -200,6 +238,7 @@ Json run_unit(arms::Arm& arm, const tasks::Task& task, const LoopConfig& config,
     }
     const double elapsed = seconds_since(step_start);
     steps_used = step;
+    std::vector<std::string> id_hygiene = apply_call_id_policy(task, step, s.tool_calls);
     Json record = step_record(step, elapsed, history_before, s, config, blobs);
     const std::string step_halt_reason = step_halt(s, config);
 
@@ -212,6 +251,7 @@ Json run_unit(arms::Arm& arm, const tasks::Task& task, const LoopConfig& config,
         halt_detail = fmt::format("arm {} stored_turn: {}", arm.name(), e.what());
       }
       record["stored_assistant"] = stored.message;
+      for (auto& line : id_hygiene) stored.hygiene.push_back(std::move(line));
       record["hygiene"] = stored.hygiene;
       if (halt.empty()) messages.push_back(stored.message);
     }

@@ -218,8 +218,24 @@ TEST(Loop, AnswerAfterToolCallHaltsNoToolCallsWithSeedFields) {
   EXPECT_TRUE(t["turns"][1]["halt"].is_null());
 }
 
-TEST(Loop, ToolMessageWithoutIdHasNoToolCallId) {
+TEST(Loop, IdLessCallsGetDeterministicIdsOnEveryPath) {
   Harness h;
+  h.arm.script = {FakeArm::call("get_time", Json::object()), FakeArm::answer("done")};
+  Json trace = h.run();
+  const Json& tool = h.arm.seen_messages[1][3];
+  EXPECT_EQ(tool["tool_call_id"], "call_1_0");
+  EXPECT_EQ(tool["name"], "get_time");
+  const Json& step1 = trace["turns"][0];
+  EXPECT_EQ(step1["tool_calls"][0]["id"], "call_1_0");
+  bool said = false;
+  for (const auto& line : step1["hygiene"])
+    said |= line.get<std::string>().find("call_1_0") != std::string::npos;
+  EXPECT_TRUE(said) << step1["hygiene"].dump();
+}
+
+TEST(Loop, TaskCanOmitCallIdsFromHistory) {
+  Harness h;
+  h.task.settings["tool_call_ids"] = "omit";
   h.arm.script = {FakeArm::call("get_time", Json::object()), FakeArm::answer("done")};
   h.run();
   const Json& tool = h.arm.seen_messages[1][3];
