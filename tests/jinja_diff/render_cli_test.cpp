@@ -91,12 +91,13 @@ TEST_F(RenderCli, OpenAiStyleInputRendersByteIdenticalToPythonWithDecodedArgumen
 }
 
 TEST_F(RenderCli, PrintsExactlyThePromptWithoutAddingANewline) {
-  auto t = write("t.jinja", "{{ messages[0].content }}{{ tools is defined }}|{{ x }}\n");
+  // Without --tools the template sees tools=None, as transformers passes it.
+  auto t = write("t.jinja", "{{ messages[0].content }}{{ tools is none }}|{{ x }}\n");
   auto m = write("m.json", R"([{"role":"user","content":"line\n"}])");
   RunResult r = render(
       fmt::format("--template '{}' --messages '{}' --var 'x=[1, \"a\"]'", t.string(), m.string()));
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.out, "line\nFalse|[1, 'a']");
+  EXPECT_EQ(r.out, "line\nTrue|[1, 'a']");
 }
 
 TEST_F(RenderCli, MalformedJsonIsAOneLineUsageErrorNamingTheFile) {
