@@ -56,7 +56,9 @@ std::optional<std::string> read_file_if_exists(const std::filesystem::path& path
   return std::move(ss).str();
 }
 
-void write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
+void write_file_atomic(const std::filesystem::path& path, std::string_view bytes,
+                       Durability durability) {
+  const bool sync = durability == Durability::durable;
   static std::atomic<unsigned> counter{0};
   auto dir = path.parent_path();
   if (!dir.empty()) std::filesystem::create_directories(dir);
@@ -66,7 +68,7 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view bytes
   if (fd < 0) throw os_error("cannot create", tmp);
   try {
     write_all(fd, bytes, tmp);
-    if (::fsync(fd) != 0) throw os_error("cannot fsync", tmp);
+    if (sync && ::fsync(fd) != 0) throw os_error("cannot fsync", tmp);
   } catch (...) {
     ::close(fd);
     ::unlink(tmp.c_str());
@@ -78,7 +80,7 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view bytes
     ::unlink(tmp.c_str());
     throw err;
   }
-  fsync_dir(dir);
+  if (sync) fsync_dir(dir);
 }
 
 }  // namespace bakeoff

@@ -14,8 +14,15 @@ std::string read_file(const std::filesystem::path& path);
 // Like read_file, but returns nullopt when the file does not exist.
 std::optional<std::string> read_file_if_exists(const std::filesystem::path& path);
 
-// Writes to a unique temporary file in the same directory, fsyncs it, renames it over `path`,
-// and fsyncs the directory. Creates missing parent directories. Throws on failure.
-void write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
+// How far a write is made to last. Either way the rename is atomic, so a killed process leaves the
+// old file or the new one, never half of either; `durable` also survives an OS crash or power
+// loss (fsync of the file and its directory), at the cost of a disk flush per write.
+enum class Durability { durable, process_crash_safe };
+
+// Writes to a unique temporary file in the same directory, renames it over `path` (fsyncing the
+// file and the directory first when durable). Creates missing parent directories. Throws on
+// failure.
+void write_file_atomic(const std::filesystem::path& path, std::string_view bytes,
+                       Durability durability = Durability::durable);
 
 }  // namespace bakeoff

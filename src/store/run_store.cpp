@@ -178,7 +178,10 @@ std::string RunStore::put_blob(std::string_view bytes) {
   // Content-addressed: an existing file already holds exactly these bytes (it was renamed
   // into place whole), so writing again is needless.
   std::error_code ec;
-  if (!fs::exists(path, ec)) write_file_atomic(path, bytes);
+  // Blobs are renamed into place whole but not flushed: a killed sweep cannot lose or tear one,
+  // and a flush per blob (several per step) cost more than the harness's whole per-step budget.
+  // After a power loss a blob may be missing or empty; its name (its sha256) shows it.
+  if (!fs::exists(path, ec)) write_file_atomic(path, bytes, Durability::process_crash_safe);
   return sha;
 }
 
