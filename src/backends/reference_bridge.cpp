@@ -93,8 +93,10 @@ Result<std::unique_ptr<ReferenceBridge>> ReferenceBridge::start(const BridgeOpti
 ReferenceBridge::~ReferenceBridge() {
   if (pid_ > 0) {
     // Ask politely, then insist: a bridge holding a GPU must not outlive the harness.
-    Json bye = {{"id", ++next_id_}, {"op", "shutdown"}};
-    write_all(to_child_, bye.dump() + "\n");
+    try {
+      write_all(to_child_, fmt::format("{{\"id\":{},\"op\":\"shutdown\"}}\n", ++next_id_));
+    } catch (...) {  // NOLINT(bugprone-empty-catch): SIGKILL below ends it anyway
+    }
     ::close(to_child_);
     int status = 0;
     for (int i = 0; i < 20; ++i) {
