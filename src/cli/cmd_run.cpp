@@ -4,6 +4,7 @@
 
 #include <fmt/core.h>
 
+#include "backends/ollama_client.h"
 #include "cli/commands.h"
 #include "cli/run_settings_flags.h"
 #include "cli/version.h"
@@ -67,7 +68,7 @@ int run_command(RunArgs& a) {
 
   sweep::SettingsCell cell;
   cell.settings = resolve_settings(a.flags);
-  cell.settings.host = a.host.empty() ? default_ollama_host() : a.host;
+  cell.settings.host = backends::resolve_host(a.host);
   cell.canonical = canonical_settings(cell.settings);
   auto units = sweep::plan_units({a.arm}, {a.task}, {cell}, a.repeat);
 

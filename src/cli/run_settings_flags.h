@@ -1,7 +1,6 @@
 // The flags `bakeoff run` and `bakeoff sweep` share (model, host, think, sampling, streaming),
 // declared once so both commands read and validate them the same way.
 #pragma once
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -20,17 +19,6 @@ inline const std::vector<std::string>& think_values() {
 inline const std::vector<std::string>& profile_values() {
   static const std::vector<std::string> v = {"greedy", "production"};
   return v;
-}
-
-// $OLLAMA_HOST (as Ollama reads it: "host", "host:port" or a URL) or http://127.0.0.1:11434.
-inline std::string default_ollama_host() {
-  const char* env = std::getenv("OLLAMA_HOST");
-  std::string host = env != nullptr ? env : "";
-  if (host.empty()) return "http://127.0.0.1:11434";
-  if (host.find("://") == std::string::npos) host = "http://" + host;
-  const size_t authority = host.find("://") + 3;
-  if (host.find(':', authority) == std::string::npos) host += ":11434";
-  return host;
 }
 
 struct SettingsFlags {
