@@ -11,6 +11,7 @@
 // Errors (the call is not returned; the error names the offset): a missing key or value, a stray
 // character where ',' or a closer belongs, and any block still open at the end of the completion.
 #include "formats/gemma4_args.h"
+#include "common/utf8.h"
 
 #include <charconv>
 #include <string>
@@ -69,24 +70,6 @@ bool is_number_text(std::string_view s, bool& is_integer) {
     is_integer = false;
   }
   return i == s.size();
-}
-
-void append_utf8(std::string& out, uint32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
 }
 
 class ArgumentParser {

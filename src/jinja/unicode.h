@@ -6,13 +6,15 @@
 #include <string_view>
 #include <vector>
 
+#include "common/utf8.h"
+
 namespace bakeoff::jinja::unicode {
 
 bool is_ascii(std::string_view s);
 // Decodes UTF-8; an invalid byte decodes as itself (U+0080..U+00FF) rather than failing.
 std::u32string decode(std::string_view s);
 char32_t next_code_point(std::string_view s, size_t i, size_t* len);
-void append_utf8(std::string& out, char32_t c);
+using bakeoff::append_utf8;
 std::string encode(std::u32string_view s);
 size_t length(std::string_view s);  // in code points
 
