@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "formats/gemma4.h"
@@ -245,6 +246,27 @@ std::string with_generation_prompt_class(std::string prompt, std::string_view si
     prompt += kEmptyThought;
   }
   return prompt;
+}
+
+void take_reply_metrics(const backends::Reply& reply, ArmStep& step) {
+  step.prompt_eval_count = reply.prompt_eval_count;
+  step.eval_count = reply.eval_count;
+  step.total_ns = reply.total_duration;
+  step.load_ns = reply.load_duration;
+  step.prompt_eval_ns = reply.prompt_eval_duration;
+  step.eval_ns = reply.eval_duration;
+  step.done_reason = reply.done_reason;
+}
+
+void check_prompt_truncation(ArmStep& step, int64_t& longest, int num_ctx) {
+  if (longest >= num_ctx / 2 && step.prompt_eval_count > 0 && step.prompt_eval_count < longest) {
+    step.halt = "context_overflow";
+    step.halt_detail = fmt::format(
+        "prompt_eval_count fell from {} to {} although the history grew: the server truncated "
+        "the prompt to fit num_ctx {}",
+        longest, step.prompt_eval_count, num_ctx);
+  }
+  longest = std::max(longest, step.prompt_eval_count);
 }
 
 }  // namespace bakeoff::arms

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "arms/arm.h"
+#include "backends/ollama_client.h"
 #include "common/json.h"
 
 namespace bakeoff::arms {
@@ -56,6 +57,15 @@ std::string leading_channel_block(std::string_view completion);
 // gemma4-format §3.3): `call:NAME{` without `<|tool_call>`, or a bare `thought\n` opening
 // without `<|channel>`. Returns the reason, with its byte offset, or nullopt.
 std::optional<formats::ParseIssue> detect_markers_stripped(std::string_view completion);
+
+// Copies an Ollama reply's counts, durations and done_reason into the step.
+void take_reply_metrics(const backends::Reply& reply, ArmStep& step);
+
+// History only grows, so a prompt that evaluates shorter than the longest one before was
+// truncated to fit num_ctx (server-apis §1.9: Ollama drops old messages silently). Only trusted
+// near the limit, since some servers count only the uncached part of a prompt. Sets the step's
+// context_overflow halt when it happened; `longest` is the arm's running maximum.
+void check_prompt_truncation(ArmStep& step, int64_t& longest, int num_ctx);
 
 // Context overflow evidence from a server error message (Ollama's and llama-server's wording).
 bool is_context_overflow_message(std::string_view message);

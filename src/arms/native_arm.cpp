@@ -191,13 +191,7 @@ class NativeArm final : public Arm {
     }
     s.request_body = reply->request_body;
     s.response_body = reply->response_body;
-    s.prompt_eval_count = reply->prompt_eval_count;
-    s.eval_count = reply->eval_count;
-    s.total_ns = reply->total_duration;
-    s.load_ns = reply->load_duration;
-    s.prompt_eval_ns = reply->prompt_eval_duration;
-    s.eval_ns = reply->eval_duration;
-    s.done_reason = reply->done_reason;
+    take_reply_metrics(*reply, s);
     raw = reply->content;
     if (settings_.restore_markers) {
       if (reply->has_logprobs && !reply->logprob_text.empty()) {
@@ -245,14 +239,7 @@ class NativeArm final : public Arm {
           estimate, settings_.num_ctx, s.prompt_eval_count);
       return;
     }
-    if (last_prompt_eval_count_ >= settings_.num_ctx / 2 && s.prompt_eval_count > 0 &&
-        s.prompt_eval_count < last_prompt_eval_count_) {
-      s.halt = "context_overflow";
-      s.halt_detail = fmt::format(
-          "prompt_eval_count fell from {} to {} although the prompt grew: truncated to num_ctx {}",
-          last_prompt_eval_count_, s.prompt_eval_count, settings_.num_ctx);
-    }
-    last_prompt_eval_count_ = std::max(last_prompt_eval_count_, s.prompt_eval_count);
+    check_prompt_truncation(s, last_prompt_eval_count_, settings_.num_ctx);
   }
 
   RunSettings settings_;

@@ -93,25 +93,8 @@ class OllamaJsonArm final : public Arm {
     s.content = reply->content;
     s.thinking = reply->thinking;
     s.tool_calls = from_ollama_tool_calls(reply->tool_calls);
-    s.prompt_eval_count = reply->prompt_eval_count;
-    s.eval_count = reply->eval_count;
-    s.total_ns = reply->total_duration;
-    s.load_ns = reply->load_duration;
-    s.prompt_eval_ns = reply->prompt_eval_duration;
-    s.eval_ns = reply->eval_duration;
-    s.done_reason = reply->done_reason;
-    // History only grows, so a prompt that evaluates shorter than the last one was truncated
-    // to fit num_ctx (server-apis §1.9: Ollama drops old messages silently).
-    // Only near the limit: some servers count only the uncached part of the prompt.
-    if (last_prompt_eval_count_ >= settings_.num_ctx / 2 && s.prompt_eval_count > 0 &&
-        s.prompt_eval_count < last_prompt_eval_count_) {
-      s.halt = "context_overflow";
-      s.halt_detail = fmt::format(
-          "prompt_eval_count fell from {} to {} although history grew: Ollama truncated the "
-          "history to fit num_ctx {}",
-          last_prompt_eval_count_, s.prompt_eval_count, settings_.num_ctx);
-    }
-    last_prompt_eval_count_ = std::max(last_prompt_eval_count_, s.prompt_eval_count);
+    take_reply_metrics(*reply, s);
+    check_prompt_truncation(s, last_prompt_eval_count_, settings_.num_ctx);
     return s;
   }
 
