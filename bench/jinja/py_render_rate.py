@@ -5,8 +5,8 @@ render many times) for the Jinja benchmark. Called by bench_jinja; run with /usr
 JOB.json: {"oracle_dir": path of tests/jinja_diff (for its transformers environment),
            "now_epoch_s": int, "contexts": [context, ...],
            "templates": [{"name": str, "path": str}, ...], "min_seconds": float}
-For each template, the first context that renders is timed. One JSON line per template:
-    {"name", "context": index, "renders_per_s", "output_bytes"}  or  {"name", "error"}
+For each template, every context is timed. One JSON line per template:
+    {"name", "contexts": [{"renders_per_s", "output_bytes"} or {"error"}, ...]}  or  {"name", "error"}
 """
 import json
 import sys
@@ -45,17 +45,17 @@ def main():
         try:
             with open(entry["path"], encoding="utf-8", newline="") as f:
                 template = env.from_string(f.read())
-            for index, context in enumerate(job["contexts"]):
+            record["contexts"] = []
+            for context in job["contexts"]:
                 try:
                     output = template.render(context)
-                except Exception:  # noqa: BLE001 - try the next context
+                except Exception as exc:  # noqa: BLE001 - this context is refused; time the others
+                    record["contexts"].append({"error": f"{type(exc).__name__}: {exc}"})
                     continue
-                record["context"] = index
-                record["output_bytes"] = len(output.encode("utf-8"))
-                record["renders_per_s"] = renders_per_second(template, context, job["min_seconds"])
-                break
-            else:
-                record["error"] = "no context renders"
+                record["contexts"].append({
+                    "output_bytes": len(output.encode("utf-8")),
+                    "renders_per_s": renders_per_second(template, context, job["min_seconds"]),
+                })
         except Exception as exc:  # noqa: BLE001
             record["error"] = f"{type(exc).__name__}: {exc}"
         sys.stdout.write(json.dumps(record) + "\n")

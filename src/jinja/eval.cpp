@@ -8,9 +8,29 @@
 namespace bakeoff::jinja {
 
 Value Interpreter::eval(const Expr& e) {
-  // Fast paths that cannot fail.
-  if (e.kind == ExprKind::Const) return e.value;
-  if (e.kind == ExprKind::Name) return lookup(e.sym);
+  // Fast paths that cannot fail: constants, names, and a field of context data read through a
+  // name (`message['role']`, `message.content`: most of what a chat template evaluates).
+  switch (e.kind) {
+    case ExprKind::Const:
+      return e.value.borrow();
+    case ExprKind::Name:
+      return lookup(e.sym);
+    case ExprKind::Getattr:
+      if (e.op == 0 && e.a->kind == ExprKind::Name) {
+        const Value& obj = lookup_ref(e.a->sym);
+        if (Value v; obj.kind == Kind::Dict && json_item(obj, e.name, &v)) return v;
+      }
+      break;
+    case ExprKind::Getitem:
+      if (e.a->kind == ExprKind::Name && e.b->kind == ExprKind::Const &&
+          e.b->value.kind == Kind::String) {
+        const Value& obj = lookup_ref(e.a->sym);
+        if (Value v; obj.kind == Kind::Dict && json_item(obj, e.b->value.str(), &v)) return v;
+      }
+      break;
+    default:
+      break;
+  }
   // Long operator or filter chains nest the tree deeply; bound the C++ stack they can use.
   struct DepthCount {
     size_t* d;
@@ -80,26 +100,40 @@ Value Interpreter::call_loop_method(const Value& loop, const std::string& name, 
 Value Interpreter::eval_inner(const Expr& e) {
   switch (e.kind) {
     case ExprKind::Const:
-      return e.value;
+      return e.value.borrow();
     case ExprKind::Name:
       return lookup(e.sym);
     case ExprKind::Getattr: {
-      Value obj = eval(*e.a);
+      Value tmp;
+      // `message.content`: read the variable in place (no copy, no reference count).
+      const Value& obj = e.a->kind == ExprKind::Name ? lookup_ref(e.a->sym) : (tmp = eval(*e.a));
       if (obj.kind == Kind::Loop) return loop_attr(obj, e.name);
       // Fast path: a dict attribute that is no dict method name is a plain key lookup.
       if (obj.kind == Kind::Dict && e.op == 0) {
-        if (Value v; lazy_scalar_item(obj, e.name, &v)) return v;
+        if (Value v; json_item(obj, e.name, &v)) return v;
         const Value* v = obj.dict_obj().find_str(e.name);
         if (v != nullptr) return *v;
       }
       return get_attr(obj, e.name);
     }
     case ExprKind::Getitem: {
-      Value obj = eval(*e.a);
-      Value key = eval(*e.b);
+      Value tmp;
+      Value key;
+      const Value* objp = nullptr;
+      if (e.a->kind == ExprKind::Name) {
+        // `message['content']`: a name's lookup has no side effects, so the key can go first
+        // and the variable is then read in place (evaluating the key may change the scopes).
+        key = eval(*e.b);
+        objp = &lookup_ref(e.a->sym);
+      } else {
+        tmp = eval(*e.a);
+        key = eval(*e.b);
+        objp = &tmp;
+      }
+      const Value& obj = *objp;
       if (obj.kind == Kind::Loop && key.kind == Kind::String) return loop_attr(obj, key.str());
       if (obj.kind == Kind::Dict && key.kind == Kind::String) {
-        if (Value v; lazy_scalar_item(obj, key.str(), &v)) return v;
+        if (Value v; json_item(obj, key.str(), &v)) return v;
       }
       return get_item(obj, key);
     }
@@ -127,15 +161,13 @@ Value Interpreter::eval_inner(const Expr& e) {
       Value a = eval(*e.a);
       Value b = eval(*e.b);
       if (static_cast<BinOp>(e.op) == BinOp::Add && a.kind == Kind::String &&
-          b.kind == Kind::String && !a.safe && !b.safe && a.obj.use_count() == 1) {
+          b.kind == Kind::String && !a.safe && !b.safe && a.obj && a.obj.use_count() == 1) {
         // `'<|im_start|>' + role + '\n' + content + …`: the left side is a temporary nobody
         // else holds, so grow it in place instead of copying it once per `+`.
         auto* left = static_cast<StrObj*>(a.obj.get());
-        if (left->ref == nullptr) {
-          if (left->s.size() + b.str().size() > kMaxSequenceSize) fail("limit", "string too large");
-          left->s += b.str();
-          return a;
-        }
+        if (left->s.size() + b.str().size() > kMaxSequenceSize) fail("limit", "string too large");
+        left->s += b.str();
+        return a;
       }
       return binary_op(static_cast<BinOp>(e.op), a, b);
     }

@@ -1,5 +1,7 @@
 #include "jinja/interpreter.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "jinja/error.h"
@@ -48,7 +50,7 @@ void Interpreter::check_output() {
   }
 }
 
-Value Interpreter::lookup(int sym) const {
+const Value& Interpreter::lookup_ref(int sym) const {
   for (size_t k = locals_.size(); k-- > frame_base_;) {
     if (locals_[k].first == sym) return locals_[k].second;
   }
@@ -126,18 +128,81 @@ std::string Interpreter::render_body_to_string(const Body& body) {
   return buf;
 }
 
+namespace {
+// The operands of a left-nested `a + b + c …`, in evaluation order (at most 16).
+size_t add_chain(const Expr& e, const Expr* (&parts)[16]) {
+  const Expr* leftmost = &e;
+  size_t n = 0;
+  while (leftmost->kind == ExprKind::Binary && static_cast<BinOp>(leftmost->op) == BinOp::Add &&
+         n < 15) {
+    parts[n++] = leftmost->b.get();
+    leftmost = leftmost->a.get();
+  }
+  parts[n++] = leftmost;
+  std::reverse(parts, parts + n);
+  return n;
+}
+}  // namespace
+
+// {{ expr }}. The shapes chat templates print most, `'<|im_start|>' + role + '\n' + content` and
+// `a ~ b ~ c`, are written straight into the output rather than built as a temporary string
+// first. Same bytes and same errors as evaluating the whole expression, then printing it.
+void Interpreter::print(const Expr& e) {
+  std::string& out = *out_;
+  if (e.kind == ExprKind::Concat) {
+    for (const auto& a : e.args) append_str(out, eval(*a));
+    return;
+  }
+  if (e.kind != ExprKind::Binary || static_cast<BinOp>(e.op) != BinOp::Add) {
+    append_str(out, eval(e));
+    return;
+  }
+  const Expr* parts[16];
+  const size_t n = add_chain(e, parts);
+  try {
+    Value sum = eval(*parts[0]);
+    size_t k = 1;
+    if (sum.kind == Kind::String && !sum.safe) {
+      // Plain strings so far: their sum is their concatenation, written to `out` from `mark` on.
+      const size_t mark = out.size();
+      out += sum.str();
+      for (;; ++k) {
+        if (k == n) return;
+        Value v = eval(*parts[k]);
+        if (v.kind == Kind::String && !v.safe) {
+          out += v.str();
+          continue;
+        }
+        // Something else (Markup escapes the left side, a number or list raises): take the sum
+        // so far back out of the output and go on as Python would.
+        sum = Value::string(out.substr(mark));
+        out.resize(mark);
+        sum = binary_op(BinOp::Add, sum, v);
+        ++k;
+        break;
+      }
+    }
+    for (; k < n; ++k) sum = binary_op(BinOp::Add, sum, eval(*parts[k]));
+    append_str(out, sum);
+  } catch (JinjaError& err) {
+    if (err.line == 0) {
+      err.line = e.line;
+      err.column = e.col;
+    }
+    throw;
+  }
+}
+
 Flow Interpreter::exec(const Stmt& s) {
   try {
     switch (s.kind) {
       case StmtKind::Data:
         *out_ += s.text;
         return Flow::Normal;
-      case StmtKind::Print: {
-        Value v = eval(*s.expr);
-        append_str(*out_, v);
+      case StmtKind::Print:
+        print(*s.expr);
         if (out_->size() > tpl_.options.limits.max_output_bytes) check_output();
         return Flow::Normal;
-      }
       case StmtKind::If:
         for (const auto& [test, body] : s.branches) {
           if (truthy(eval(*test))) return exec_body(body);
@@ -434,9 +499,9 @@ Value Interpreter::call_value(const Value& callee, CallArgs& args) {
       return Value::string(std::move(buf));
     }
     case Kind::Undefined: {
-      const auto* u = static_cast<const UndefinedObj*>(callee.obj.get());
-      fail(u != nullptr && u->security ? "security" : "undefined",
-           u != nullptr ? u->message() : "undefined is not callable");
+      fail(callee.undefined_is_security() ? "security" : "undefined",
+           callee.obj || callee.sref != nullptr ? callee.undefined_message()
+                                                : "undefined is not callable");
     }
     default:
       break;

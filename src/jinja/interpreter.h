@@ -53,7 +53,9 @@ class Interpreter {
   size_t fuel_ = 0;
   std::chrono::steady_clock::time_point deadline_;
 
-  Value lookup(int sym) const;
+  Value lookup(int sym) const { return lookup_ref(sym); }
+  // The variable itself, not a copy: valid until the next statement or call changes the scopes.
+  const Value& lookup_ref(int sym) const;
   void assign(const Target& t, const Value& v);
   void bind_local(int sym, const Value& v);
 
@@ -63,6 +65,7 @@ class Interpreter {
   void exec_macro_def(const Stmt& s);
   void exec_call_block(const Stmt& s);
 
+  void print(const Expr& e);
   Value eval(const Expr& e);
   Value eval_inner(const Expr& e);
   Value eval_call(const Expr& e, const Value* extra_caller);

@@ -89,7 +89,7 @@ struct Dumper {
   const JsonDumpsOptions& opt;
   std::string item_sep;
   std::string key_sep;
-  std::vector<const Object*> stack;
+  std::vector<const void*> stack;
   std::string out;
 
   void newline(int level) {
@@ -119,11 +119,11 @@ struct Dumper {
   }
 
   void enter(const Value& v) {
-    if (std::find(stack.begin(), stack.end(), v.obj.get()) != stack.end()) {
+    if (std::find(stack.begin(), stack.end(), v.identity()) != stack.end()) {
       fail("runtime", "ValueError: Circular reference detected");
     }
     if (stack.size() > 500) fail("limit", "maximum recursion depth exceeded in tojson");
-    stack.push_back(v.obj.get());
+    stack.push_back(v.identity());
   }
 
   void dump(const Value& v, int level) {

@@ -1,5 +1,6 @@
 // Python methods of str, list and dict that the immutable sandbox allows templates to call.
 #include <algorithm>
+#include <array>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -31,9 +32,18 @@ constexpr std::string_view kListMutators[] = {"append", "clear",  "extend",  "in
                                               "pop",    "remove", "reverse", "sort"};
 constexpr std::string_view kDictMutators[] = {"clear", "pop", "popitem", "setdefault", "update"};
 
-template <size_t N>
-bool in(const std::string_view (&names)[N], std::string_view n) {
-  return std::find(std::begin(names), std::end(names), n) != std::end(names);
+// Asked on every attribute lookup of a str/list/dict (`content['type']`, `message.role`), and
+// nearly always with a name that is no method: a first-byte filter skips most compares. One
+// table per name list (the template parameter is the list itself).
+template <const auto& kNames>
+bool in(std::string_view n) {
+  static const auto kFirstBytes = [] {
+    std::array<bool, 256> seen{};
+    for (std::string_view name : kNames) seen[static_cast<unsigned char>(name[0])] = true;
+    return seen;
+  }();
+  if (n.empty() || !kFirstBytes[static_cast<unsigned char>(n[0])]) return false;
+  return std::find(std::begin(kNames), std::end(kNames), n) != std::end(kNames);
 }
 
 const std::string& str_arg(const CallArgs& a, size_t i, std::string_view method) {
@@ -318,21 +328,21 @@ Value dict_method(const Value& self, std::string_view name, const CallArgs& a) {
 bool is_method(const Value& self, std::string_view name) {
   switch (self.kind) {
     case Kind::String:
-      return in(kStrMethods, name);
+      return in<kStrMethods>(name);
     case Kind::List:
-      return !self.gen && in(kListMethods, name);
+      return !self.gen && in<kListMethods>(name);
     case Kind::Tuple:
       return name == "count" || name == "index";
     case Kind::Dict:
-      return in(kDictMethods, name);
+      return in<kDictMethods>(name);
     default:
       return false;
   }
 }
 
 bool is_unsafe_method(const Value& self, std::string_view name) {
-  if (self.kind == Kind::List) return in(kListMutators, name);
-  if (self.kind == Kind::Dict) return in(kDictMutators, name);
+  if (self.kind == Kind::List) return in<kListMutators>(name);
+  if (self.kind == Kind::Dict) return in<kDictMutators>(name);
   return false;
 }
 

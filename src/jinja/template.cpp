@@ -28,8 +28,7 @@ Result<Template, TemplateError> Template::compile(std::string_view source, Optio
     const std::string& name = symbols[i];
     impl->symbol_ids.emplace(name, static_cast<int>(i));
     int g = global_id(name);
-    impl->initial_slots.push_back(
-        g >= 0 ? make_global(g) : Value::undefined(fmt::format("'{}' is undefined", name)));
+    impl->initial_slots.push_back(g >= 0 ? make_global(g) : Value::undefined_name(&name));
     if (name == "loop") impl->loop_sym = static_cast<int>(i);
     if (name == "caller") impl->caller_sym = static_cast<int>(i);
     if (name == "varargs") impl->varargs_sym = static_cast<int>(i);

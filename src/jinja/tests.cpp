@@ -173,7 +173,7 @@ bool apply_test(Interpreter& in, int id, const Value& v, const CallArgs& args) {
       switch (v.kind) {
         case Kind::None:
         case Kind::Undefined:
-          return v.obj == o.obj;
+          return v.identity() == o.identity();
         case Kind::Bool:
           return v.b == o.b;
         case Kind::Int:
@@ -181,7 +181,7 @@ bool apply_test(Interpreter& in, int id, const Value& v, const CallArgs& args) {
         case Kind::Float:
           return false;
         default:
-          return v.obj == o.obj;
+          return v.identity() == o.identity();
       }
     }
   }

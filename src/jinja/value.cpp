@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "jinja/error.h"
 #include "jinja/pyformat.h"
@@ -64,6 +65,16 @@ Value Value::undefined_lazy(const char* pattern, std::string a, std::string b) {
   return v;
 }
 
+std::string Value::undefined_message() const {
+  if (obj) return static_cast<const UndefinedObj*>(obj.get())->message();
+  if (sref != nullptr) return "'" + *sref + "' is undefined";
+  return "value is undefined";
+}
+
+bool Value::undefined_is_security() const {
+  return obj && static_cast<const UndefinedObj*>(obj.get())->security;
+}
+
 std::string UndefinedObj::message() const {
   if (pattern == nullptr) return hint;
   std::string out;
@@ -81,26 +92,40 @@ std::string UndefinedObj::message() const {
 }
 
 const std::string& Value::str() const {
-  const auto* so = static_cast<const StrObj*>(obj.get());
-  return so->ref != nullptr ? *so->ref : so->s;
+  if (!obj) return *sref;
+  return static_cast<const StrObj*>(obj.get())->s;
 }
 ListObj& Value::list_obj() const {
+  if (!obj) {  // a borrowed list: its object form, converted below
+    auto l = std::make_shared<ListObj>(std::vector<Value>{});
+    l->lazy = jref;
+    obj = std::move(l);
+  }
   auto* l = static_cast<ListObj*>(obj.get());
   if (l->lazy != nullptr) l->materialize();
   return *l;
 }
 DictObj& Value::dict_obj() const {
+  if (!obj) {
+    auto d = std::make_shared<DictObj>();
+    d->lazy = jref;
+    obj = std::move(d);
+  }
   auto* d = static_cast<DictObj*>(obj.get());
   if (d->lazy != nullptr) d->materialize();
   return *d;
 }
+const Json* Value::json_source() const {
+  if (!obj) return borrowed ? jref : nullptr;
+  if (kind == Kind::Dict) return static_cast<const DictObj*>(obj.get())->lazy;
+  if (kind == Kind::List || kind == Kind::Tuple)
+    return static_cast<const ListObj*>(obj.get())->lazy;
+  return nullptr;
+}
 size_t Value::container_size() const {
-  if (kind == Kind::Dict) {
-    const auto* d = static_cast<const DictObj*>(obj.get());
-    return d->lazy != nullptr ? d->lazy->size() : d->items.size();
-  }
-  const auto* l = static_cast<const ListObj*>(obj.get());
-  return l->lazy != nullptr ? l->lazy->size() : l->items.size();
+  if (const Json* j = json_source()) return j->size();
+  if (kind == Kind::Dict) return static_cast<const DictObj*>(obj.get())->items.size();
+  return static_cast<const ListObj*>(obj.get())->items.size();
 }
 
 const Value* DictObj::find(const Value& key) const {
@@ -145,49 +170,7 @@ void NamespaceObj::set(std::string_view name, Value value) {
   attrs.emplace_back(std::string(name), std::move(value));
 }
 
-namespace {
-Value from_json_at(const Json& j, int depth);
-}
-
 Value from_json(const Json& j) {
-  return from_json_at(j, 0);
-}
-
-bool lazy_scalar_item(const Value& dict, std::string_view key, Value* out) {
-  const Json* j = static_cast<const DictObj*>(dict.obj.get())->lazy;
-  if (j == nullptr) return false;
-  for (auto it = j->begin(); it != j->end(); ++it) {
-    if (it.key() != key) continue;
-    if (it.value().is_array() || it.value().is_object()) return false;
-    *out = from_json(it.value());
-    return true;
-  }
-  return false;
-}
-
-void ListObj::materialize() {
-  const Json* j = lazy;
-  lazy = nullptr;
-  items.reserve(j->size());
-  for (const auto& e : *j) items.push_back(from_json_at(e, lazy_depth + 1));
-}
-
-void DictObj::materialize() {
-  const Json* j = lazy;
-  lazy = nullptr;
-  items.reserve(j->size());
-  for (auto it = j->begin(); it != j->end(); ++it) {
-    Value key;
-    key.kind = Kind::String;
-    key.obj = std::make_shared<StrObj>(&it.key());
-    items.emplace_back(std::move(key), from_json_at(it.value(), lazy_depth + 1));
-  }
-}
-
-namespace {
-// One level: scalars convert now, containers become lazy views of `j`.
-Value from_json_at(const Json& j, int depth) {
-  if (depth > 2000) fail("limit", "context data nested too deeply (over 2000 levels)");
   switch (j.type()) {
     case Json::value_t::null:
       return Value::none();
@@ -202,35 +185,49 @@ Value from_json_at(const Json& j, int depth) {
     }
     case Json::value_t::number_float:
       return Value::number(j.get<double>());
-    case Json::value_t::string: {
-      Value v;
-      v.kind = Kind::String;
-      v.obj = std::make_shared<StrObj>(&j.get_ref<const std::string&>());
-      return v;
-    }
-    case Json::value_t::array: {
-      Value v;
-      v.kind = Kind::List;
-      auto l = std::make_shared<ListObj>(std::vector<Value>{});
-      l->lazy = &j;
-      l->lazy_depth = depth;
-      v.obj = std::move(l);
-      return v;
-    }
+    case Json::value_t::string:
+      return Value::borrowed_string(&j.get_ref<const std::string&>());
+    case Json::value_t::array:
     case Json::value_t::object: {
       Value v;
-      v.kind = Kind::Dict;
-      auto d = std::make_shared<DictObj>();
-      d->lazy = &j;
-      d->lazy_depth = depth;
-      v.obj = std::move(d);
+      v.kind = j.is_array() ? Kind::List : Kind::Dict;
+      v.borrowed = true;
+      v.jref = &j;
       return v;
     }
     default:
       return Value::none();
   }
 }
-}  // namespace
+
+bool json_item(const Value& dict, std::string_view key, Value* out) {
+  const Json* j = dict.json_source();
+  if (j == nullptr) return false;
+  // The object's own storage (ordered_map: a vector of pairs), not Json's generic iterator; a
+  // length check before any byte compare (keys like role/content/tool_calls differ in length).
+  for (const auto& [k, value] : j->get_ref<const Json::object_t&>()) {
+    if (k.size() != key.size() || std::memcmp(k.data(), key.data(), key.size()) != 0) continue;
+    *out = from_json(value);
+    return true;
+  }
+  return false;
+}
+
+void ListObj::materialize() {
+  const Json* j = lazy;
+  lazy = nullptr;
+  items.reserve(j->size());
+  for (const auto& e : *j) items.push_back(from_json(e));
+}
+
+void DictObj::materialize() {
+  const Json* j = lazy;
+  lazy = nullptr;
+  items.reserve(j->size());
+  for (auto it = j->begin(); it != j->end(); ++it) {
+    items.emplace_back(Value::borrowed_string(&it.key()), from_json(it.value()));
+  }
+}
 
 bool truthy(const Value& v) {
   switch (v.kind) {
@@ -335,11 +332,11 @@ void append_str_repr(std::string& out, const std::string& s) {
   out += quote;
 }
 
-void repr_rec(std::string& out, const Value& v, std::vector<const Object*>& seen);
+void repr_rec(std::string& out, const Value& v, std::vector<const void*>& seen);
 
 // repr() of context data not yet converted, read straight from the Json (it cannot contain
 // itself); `level` counts the containers around it, as `seen` does.
-void repr_json(std::string& out, const Json& j, size_t level, std::vector<const Object*>& seen) {
+void repr_json(std::string& out, const Json& j, size_t level, std::vector<const void*>& seen) {
   switch (j.type()) {
     case Json::value_t::string:
       append_str_repr(out, j.get_ref<const std::string&>());
@@ -376,16 +373,11 @@ void repr_json(std::string& out, const Json& j, size_t level, std::vector<const 
   }
 }
 
-const Json* lazy_source(const Value& v) {
-  if (v.kind == Kind::Dict) return static_cast<const DictObj*>(v.obj.get())->lazy;
-  return static_cast<const ListObj*>(v.obj.get())->lazy;
-}
-
-void repr_items(std::string& out, const Value& v, std::vector<const Object*>& seen) {
-  const Object* self = v.obj.get();
+void repr_items(std::string& out, const Value& v, std::vector<const void*>& seen) {
+  const void* self = v.identity();
   bool tuple = v.kind == Kind::Tuple;
   bool dict = v.kind == Kind::Dict;
-  if (const Json* j = lazy_source(v); j != nullptr && !tuple) {
+  if (const Json* j = v.json_source(); j != nullptr && !tuple) {
     repr_json(out, *j, seen.size(), seen);
     return;
   }
@@ -419,7 +411,7 @@ void repr_items(std::string& out, const Value& v, std::vector<const Object*>& se
   seen.pop_back();
 }
 
-void repr_rec(std::string& out, const Value& v, std::vector<const Object*>& seen) {
+void repr_rec(std::string& out, const Value& v, std::vector<const void*>& seen) {
   switch (v.kind) {
     case Kind::Undefined:
       out += "Undefined";
@@ -504,7 +496,7 @@ void append_str(std::string& out, const Value& v) {
       out += "<LoopContext>";
       return;
     default: {
-      std::vector<const Object*> seen;
+      std::vector<const void*> seen;
       repr_rec(out, v, seen);
     }
   }
@@ -518,7 +510,7 @@ std::string to_str(const Value& v) {
 }
 
 void append_repr(std::string& out, const Value& v) {
-  std::vector<const Object*> seen;
+  std::vector<const void*> seen;
   repr_rec(out, v, seen);
 }
 
@@ -551,7 +543,7 @@ bool equal_rec(const Value& a, const Value& b, int depth) {
       return a.str() == b.str();
     case Kind::List:
     case Kind::Tuple: {
-      if (a.obj == b.obj) return true;
+      if (a.identity() == b.identity()) return true;
       const auto& x = a.list_obj().items;
       const auto& y = b.list_obj().items;
       if (x.size() != y.size()) return false;
@@ -561,7 +553,7 @@ bool equal_rec(const Value& a, const Value& b, int depth) {
       return true;
     }
     case Kind::Dict: {
-      if (a.obj == b.obj) return true;
+      if (a.identity() == b.identity()) return true;
       const auto& x = a.dict_obj();
       const auto& y = b.dict_obj();
       if (x.items.size() != y.items.size()) return false;
@@ -572,13 +564,14 @@ bool equal_rec(const Value& a, const Value& b, int depth) {
       return true;
     }
     default:
-      return a.obj == b.obj;
+      return a.identity() == b.identity();
   }
 }
 
 }  // namespace
 
 bool py_equal(const Value& a, const Value& b) {
+  if (a.kind == Kind::String && b.kind == Kind::String) return a.str() == b.str();
   return equal_rec(a, b, 0);
 }
 

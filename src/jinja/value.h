@@ -47,12 +47,23 @@ struct Value {
   // Python does, has len() and truthiness, but no indexing and no JSON form. 4: a range (a
   // RangeObj), indexable but printed as range(start, stop[, step]) and not JSON serializable.
   uint8_t view = 0;
+  // A List or Dict of the render's context data, read in place from `jref` (no conversion, no
+  // allocation: iterating messages and reading their fields costs nothing per element). Its
+  // object form is built on first need (list_obj()/dict_obj()) and kept in `obj`.
+  bool borrowed = false;
   union {
     bool b;
     int64_t i;
     double f;
+    // A String with no `obj`: text owned by something that outlives the render (the context
+    // Json, a literal of the compiled template), read in place. Reading a message's content
+    // then costs no allocation. An Undefined with no `obj`: the variable name it stands for
+    // (see undefined_name), or null.
+    const std::string* sref;
+    const Json* jref;  // a borrowed List or Dict
   };
-  std::shared_ptr<Object> obj;
+  // mutable: a borrowed container caches its object form here (list_obj()/dict_obj() const).
+  mutable std::shared_ptr<Object> obj;
 
   Value() : i(0) {}
   static Value none() {
@@ -79,6 +90,14 @@ struct Value {
     return v;
   }
   static Value string(std::string s, bool markup = false);
+  // A string borrowed from storage that outlives the render (see `sref`).
+  static Value borrowed_string(const std::string* s, bool markup = false) {
+    Value v;
+    v.kind = Kind::String;
+    v.safe = markup;
+    v.sref = s;
+    return v;
+  }
   static Value list(std::vector<Value> items = {});
   static Value generator(std::vector<Value> items);
   static Value tuple(std::vector<Value> items);
@@ -87,6 +106,19 @@ struct Value {
   static Value undefined(std::string hint, bool security = false);
   // pattern must be a string literal with up to two "{}" placeholders.
   static Value undefined_lazy(const char* pattern, std::string a, std::string b = {});
+  // `'name' is undefined`, for a template variable the context does not set; `name` outlives
+  // the render (the compiled template's symbol table). No allocation: every render starts with
+  // one per unset variable.
+  static Value undefined_name(const std::string* name) {
+    Value v;
+    v.kind = Kind::Undefined;
+    v.sref = name;
+    return v;
+  }
+  // Why an undefined value is undefined (its error message when used).
+  std::string undefined_message() const;
+  // Whether using this undefined value is a sandbox violation (an unsafe attribute).
+  bool undefined_is_security() const;
 
   bool is_undefined() const { return kind == Kind::Undefined; }
   bool is_none() const { return kind == Kind::None; }
@@ -95,19 +127,30 @@ struct Value {
   bool is_sequence_like() const { return kind == Kind::List || kind == Kind::Tuple; }
 
   const std::string& str() const;  // requires is_string()
-  ListObj& list_obj() const;       // requires List or Tuple
-  DictObj& dict_obj() const;       // requires Dict
+  // Python's `is`: the object's address (a borrowed string's storage), null for plain values.
+  const void* identity() const {
+    if (borrowed) return jref;
+    if (obj) return obj.get();
+    return kind == Kind::String || kind == Kind::Undefined ? static_cast<const void*>(sref)
+                                                           : nullptr;
+  }
+  // The same value, with a string constant of the compiled template borrowed rather than shared
+  // (no reference count traffic on the template, which other threads may be rendering).
+  Value borrow() const {
+    if (kind == Kind::String && obj) return borrowed_string(&str(), safe);
+    return *this;
+  }
+  ListObj& list_obj() const;  // requires List or Tuple
+  DictObj& dict_obj() const;  // requires Dict
   // len() of a List/Tuple/Dict, without converting lazy context data.
   size_t container_size() const;
+  // The context data a List/Dict still reads in place (not yet converted), else null.
+  const Json* json_source() const;
 };
 
 struct StrObj : Object {
   std::string s;
-  // A string of the render's context data, read in place rather than copied (the context Json
-  // outlives the render). When set, `s` is unused.
-  const std::string* ref = nullptr;
   explicit StrObj(std::string v) : s(std::move(v)) {}
-  explicit StrObj(const std::string* r) : ref(r) {}
 };
 
 struct UndefinedObj : Object {
@@ -123,10 +166,9 @@ struct UndefinedObj : Object {
 
 struct ListObj : Object {
   std::vector<Value> items;
-  // Context data not yet converted: list_obj() converts this level on first use, so a render
-  // only pays for the parts of messages/tools the template actually touches.
+  // Context data not yet converted: list_obj() converts this level on first use (its items are
+  // borrowed), so a render only pays for the parts of messages/tools it actually touches.
   const Json* lazy = nullptr;
-  int lazy_depth = 0;
   explicit ListObj(std::vector<Value> v) : items(std::move(v)) {}
   void materialize();
 };
@@ -141,7 +183,6 @@ struct RangeObj : ListObj {
 struct DictObj : Object {
   std::vector<std::pair<Value, Value>> items;
   const Json* lazy = nullptr;  // as ListObj::lazy: converted by dict_obj() on first use
-  int lazy_depth = 0;
   void materialize();
   const Value* find(const Value& key) const;
   const Value* find_str(std::string_view key) const;
@@ -182,10 +223,10 @@ struct NamespaceObj : Object {
 // Converts lazily: containers keep a pointer into `j` and convert one level when first used,
 // strings are read in place. `j` must outlive every value derived from the result.
 Value from_json(const Json& j);
-// dict[key] for a dict still holding unconverted context data, when the value found is a
-// string, number, bool or null: converts just that value and leaves the dict as it is. False
-// (nothing set) otherwise; the caller then takes the ordinary path.
-bool lazy_scalar_item(const Value& dict, std::string_view key, Value* out);
+// dict[key] for a dict still reading context data in place: the item, itself borrowed (no
+// conversion of the dict). False (nothing set) when the dict is converted or has no such key;
+// the caller then takes the ordinary path.
+bool json_item(const Value& dict, std::string_view key, Value* out);
 bool truthy(const Value& v);
 // Python str(): what {{ v }} prints.
 void append_str(std::string& out, const Value& v);

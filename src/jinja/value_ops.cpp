@@ -38,9 +38,7 @@ const char* op_symbol(BinOp op) {
 }
 
 [[noreturn]] void undefined_error(const Value& v) {
-  const auto* u = static_cast<const UndefinedObj*>(v.obj.get());
-  if (u != nullptr && u->security) fail("security", u->message());
-  fail("undefined", u != nullptr ? u->message() : "value is undefined");
+  fail(v.undefined_is_security() ? "security" : "undefined", v.undefined_message());
 }
 
 [[noreturn]] void overflow() {
@@ -369,6 +367,9 @@ bool contains(const Value& container, const Value& item) {
       if (item.kind == Kind::List || item.kind == Kind::Dict) {
         fail("runtime", fmt::format("TypeError: unhashable type: '{}'", type_name(item)));
       }
+      if (Value found; item.kind == Kind::String && json_item(container, item.str(), &found)) {
+        return true;  // `'tool_calls' in message`: found without converting the message
+      }
       return container.dict_obj().find(item) != nullptr;
     case Kind::Undefined:
       return false;
@@ -451,15 +452,28 @@ Value missing_attr(const Value& obj, const std::string& name) {
         fmt::format("access to attribute '{}' of '{}' object is unsafe.", name, type_name(obj)),
         true);
   }
-  return Value::undefined(fmt::format("'{}' has no attribute '{}'",
-                                      obj.kind == Kind::Dict     ? "dict object"
-                                      : obj.kind == Kind::List   ? "list object"
-                                      : obj.kind == Kind::String ? "str object"
-                                                                 : type_name(obj),
-                                      name));
+  // Formatted only if the undefined value is ever used: templates probe for missing keys often
+  // (`content['type']` on every character of a string content, `tool.function is defined`).
+  return Value::undefined_lazy("'{}' has no attribute '{}'",
+                               obj.kind == Kind::Dict     ? "dict object"
+                               : obj.kind == Kind::List   ? "list object"
+                               : obj.kind == Kind::String ? "str object"
+                                                          : type_name(obj),
+                               name);
 }
 
 Value bound_method(const Value& self, const std::string& name);
+
+// One-character strings of ASCII, shared for the life of the process: iterating a string makes
+// one per character without allocating.
+const std::string& ascii_char(char c) {
+  static const auto* const kTable = [] {
+    auto* table = new std::string[128];
+    for (int k = 0; k < 128; ++k) table[k] = std::string(1, static_cast<char>(k));
+    return table;
+  }();
+  return kTable[static_cast<unsigned char>(c)];
+}
 
 }  // namespace
 
@@ -563,17 +577,21 @@ std::vector<Value> iterate(const Value& v) {
       std::vector<Value> chars;
       const std::string& s = v.str();
       size_t i = 0;
+      chars.reserve(s.size());
       while (i < s.size()) {
         size_t len = 1;
         unicode::next_code_point(s, i, &len);
-        chars.push_back(Value::string(s.substr(i, len), v.safe));
+        if (len == 1 && static_cast<unsigned char>(s[i]) < 128) {
+          chars.push_back(Value::borrowed_string(&ascii_char(s[i]), v.safe));
+        } else {
+          chars.push_back(Value::string(s.substr(i, len), v.safe));
+        }
         i += len;
       }
       return chars;
     }
     case Kind::Undefined: {
-      const auto* u = static_cast<const UndefinedObj*>(v.obj.get());
-      if (u != nullptr && u->security) undefined_error(v);
+      if (v.undefined_is_security()) undefined_error(v);
       return {};
     }
     default:
