@@ -35,24 +35,33 @@ enum class ExprKind : uint8_t {
 enum class BinOp : uint8_t { Add, Sub, Mul, Div, FloorDiv, Mod, Pow };
 enum class CmpOp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge, In, NotIn };
 
+inline constexpr int kNotPlainOnDict = 1;
+inline constexpr int kNotPlainOnStr = 2;
+inline constexpr int kNotPlainOnList = 4;
+
 struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
 
+// Fields in the order evaluation reads them: the ones every node kind uses first (one cache
+// line with the operand pointers), the bulky ones after.
 struct Expr {
   ExprKind kind;
+  bool negated = false;
+  // BinOp / unary '-' or '+'. Getattr, and Getitem with a constant string key: the kinds of
+  // value on which the name may be more than a plain key or a missing attribute (a method, a
+  // refused mutator, a private name): kNotPlainOn* bits.
+  int op = 0;
+  int fn = -1;   // resolved filter/test id (-1: unknown, raised when evaluated)
+  int sym = -1;  // Name: symbol slot
   int line = 0;
   int col = 0;
-  Value value;       // Const
-  int sym = -1;      // Name: symbol slot
-  std::string name;  // Getattr attribute, Filter/Test name, Name's text
-  int op = 0;        // BinOp / unary '-' or '+'
-  int fn = -1;       // resolved filter/test id (-1: unknown, raised when evaluated)
-  bool negated = false;
   ExprPtr a, b, c, d;
+  Value value;       // Const
+  std::string name;  // Getattr attribute, Filter/Test name, Name's text
   std::vector<ExprPtr> args;
+  std::vector<CmpOp> ops;
   std::vector<std::pair<std::string, ExprPtr>> kwargs;
   ExprPtr dyn_args, dyn_kwargs;
-  std::vector<CmpOp> ops;
 };
 
 enum class StmtKind : uint8_t {

@@ -7,6 +7,38 @@
 
 namespace bakeoff::jinja {
 
+namespace {
+// obj.name / obj['name'] where `name` is a string of the compiled template and no method,
+// mutator or private name on obj's kind (`not_plain`: Expr::op): a dict's key, else a missing
+// attribute. False when the full lookup rules are needed.
+bool plain_member(const Value& obj, const std::string& name, int not_plain, Value* out) {
+  switch (obj.kind) {
+    case Kind::Dict: {
+      if ((not_plain & kNotPlainOnDict) != 0) return false;
+      if (json_item(obj, name, out)) return true;
+      if (obj.json_source() == nullptr) {
+        if (const Value* v = obj.dict_obj().find_str(name)) {
+          *out = *v;
+          return true;
+        }
+      }
+      *out = Value::missing_attribute(Kind::Dict, &name);
+      return true;
+    }
+    case Kind::String:  // `content['type']` while iterating a string's characters
+      if ((not_plain & kNotPlainOnStr) != 0) return false;
+      *out = Value::missing_attribute(Kind::String, &name);
+      return true;
+    case Kind::List:
+      if ((not_plain & kNotPlainOnList) != 0 || obj.gen || obj.view != 0) return false;
+      *out = Value::missing_attribute(Kind::List, &name);
+      return true;
+    default:
+      return false;
+  }
+}
+}  // namespace
+
 Value Interpreter::eval(const Expr& e) {
   // Fast paths that cannot fail: constants, names, and a field of context data read through a
   // name (`message['role']`, `message.content`: most of what a chat template evaluates).
@@ -16,21 +48,35 @@ Value Interpreter::eval(const Expr& e) {
     case ExprKind::Name:
       return lookup(e.sym);
     case ExprKind::Getattr:
-      if (e.op == 0 && e.a->kind == ExprKind::Name) {
-        const Value& obj = lookup_ref(e.a->sym);
-        if (Value v; obj.kind == Kind::Dict && json_item(obj, e.name, &v)) return v;
+      if (e.a->kind == ExprKind::Name) {
+        if (Value v; plain_member(lookup_ref(e.a->sym), e.name, e.op, &v)) return v;
       }
       break;
     case ExprKind::Getitem:
       if (e.a->kind == ExprKind::Name && e.b->kind == ExprKind::Const &&
           e.b->value.kind == Kind::String) {
-        const Value& obj = lookup_ref(e.a->sym);
-        if (Value v; obj.kind == Kind::Dict && json_item(obj, e.b->value.str(), &v)) return v;
+        if (Value v; plain_member(lookup_ref(e.a->sym), e.b->value.str(), e.op, &v)) return v;
       }
       break;
+    // `message['role'] == 'system'` and `not x`: their nesting is bounded by the parser (a
+    // comparison inside a comparison or a `not` needs parentheses or another `not`), so they
+    // can skip the depth guard too; any operand that can nest deeply goes through it.
+    case ExprKind::Compare:
+      if (e.ops.size() == 1 && (e.ops[0] == CmpOp::Eq || e.ops[0] == CmpOp::Ne)) {
+        Value left = eval(*e.a);
+        Value right = eval(*e.args[0]);
+        return Value::boolean(py_equal(left, right) == (e.ops[0] == CmpOp::Eq));
+      }
+      break;
+    case ExprKind::Not:
+      return Value::boolean(!truthy(eval(*e.a)));
     default:
       break;
   }
+  return eval_guarded(e);
+}
+
+Value Interpreter::eval_guarded(const Expr& e) {
   // Long operator or filter chains nest the tree deeply; bound the C++ stack they can use.
   struct DepthCount {
     size_t* d;
@@ -108,12 +154,7 @@ Value Interpreter::eval_inner(const Expr& e) {
       // `message.content`: read the variable in place (no copy, no reference count).
       const Value& obj = e.a->kind == ExprKind::Name ? lookup_ref(e.a->sym) : (tmp = eval(*e.a));
       if (obj.kind == Kind::Loop) return loop_attr(obj, e.name);
-      // Fast path: a dict attribute that is no dict method name is a plain key lookup.
-      if (obj.kind == Kind::Dict && e.op == 0) {
-        if (Value v; json_item(obj, e.name, &v)) return v;
-        const Value* v = obj.dict_obj().find_str(e.name);
-        if (v != nullptr) return *v;
-      }
+      if (Value v; plain_member(obj, e.name, e.op, &v)) return v;
       return get_attr(obj, e.name);
     }
     case ExprKind::Getitem: {
@@ -132,6 +173,9 @@ Value Interpreter::eval_inner(const Expr& e) {
       }
       const Value& obj = *objp;
       if (obj.kind == Kind::Loop && key.kind == Kind::String) return loop_attr(obj, key.str());
+      if (e.b->kind == ExprKind::Const && key.kind == Kind::String) {  // `messages[0]['role']`
+        if (Value v; plain_member(obj, e.b->value.str(), e.op, &v)) return v;
+      }
       if (obj.kind == Kind::Dict && key.kind == Kind::String) {
         if (Value v; json_item(obj, key.str(), &v)) return v;
       }

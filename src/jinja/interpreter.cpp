@@ -23,10 +23,12 @@ Interpreter::Interpreter(const Template::Impl& tpl, const Json& context)
 
 std::string Interpreter::run() {
   std::string out;
-  out.reserve(512);
+  const size_t hint = tpl_.output_size_hint.load(std::memory_order_relaxed);
+  out.reserve(std::min(std::max<size_t>(512, hint + hint / 8), size_t{1} << 20));
   out_ = &out;
   exec_body(tpl_.parsed.body);
   check_output();
+  tpl_.output_size_hint.store(out.size(), std::memory_order_relaxed);
   return out;
 }
 
@@ -144,46 +146,34 @@ size_t add_chain(const Expr& e, const Expr* (&parts)[16]) {
 }
 }  // namespace
 
-// {{ expr }}. The shapes chat templates print most, `'<|im_start|>' + role + '\n' + content` and
-// `a ~ b ~ c`, are written straight into the output rather than built as a temporary string
-// first. Same bytes and same errors as evaluating the whole expression, then printing it.
+// {{ expr }}. The shapes chat templates print most, `'<|im_start|>' + role + '\n' + content`,
+// `a ~ b ~ c` and a macro call, are written straight into the output rather than built as a
+// temporary string first. Same bytes and same errors as evaluating the whole expression, then
+// printing it (an error ends the render, so a partly written output is never seen).
 void Interpreter::print(const Expr& e) {
   std::string& out = *out_;
-  if (e.kind == ExprKind::Concat) {
-    for (const auto& a : e.args) append_str(out, eval(*a));
-    return;
-  }
-  if (e.kind != ExprKind::Binary || static_cast<BinOp>(e.op) != BinOp::Add) {
-    append_str(out, eval(e));
-    return;
-  }
-  const Expr* parts[16];
-  const size_t n = add_chain(e, parts);
   try {
-    Value sum = eval(*parts[0]);
-    size_t k = 1;
-    if (sum.kind == Kind::String && !sum.safe) {
-      // Plain strings so far: their sum is their concatenation, written to `out` from `mark` on.
-      const size_t mark = out.size();
-      out += sum.str();
-      for (;; ++k) {
-        if (k == n) return;
-        Value v = eval(*parts[k]);
-        if (v.kind == Kind::String && !v.safe) {
-          out += v.str();
-          continue;
-        }
-        // Something else (Markup escapes the left side, a number or list raises): take the sum
-        // so far back out of the output and go on as Python would.
-        sum = Value::string(out.substr(mark));
-        out.resize(mark);
-        sum = binary_op(BinOp::Add, sum, v);
-        ++k;
-        break;
+    switch (e.kind) {
+      case ExprKind::Concat:
+        for (const auto& a : e.args) append_str(out, eval(*a));
+        return;
+      case ExprKind::Call: {
+        // `{{ format_parameters(...) }}`: the macro renders into `out` itself.
+        Sink sink{&out};
+        Value v = eval_call(e, nullptr, &sink);
+        if (!sink.used) append_str(out, v);
+        return;
       }
+      case ExprKind::Binary:
+        if (static_cast<BinOp>(e.op) == BinOp::Add) {
+          print_sum(e);
+          return;
+        }
+        break;
+      default:
+        break;
     }
-    for (; k < n; ++k) sum = binary_op(BinOp::Add, sum, eval(*parts[k]));
-    append_str(out, sum);
+    append_str(out, eval(e));
   } catch (JinjaError& err) {
     if (err.line == 0) {
       err.line = e.line;
@@ -191,6 +181,36 @@ void Interpreter::print(const Expr& e) {
     }
     throw;
   }
+}
+
+void Interpreter::print_sum(const Expr& e) {
+  std::string& out = *out_;
+  const Expr* parts[16];
+  const size_t n = add_chain(e, parts);
+  Value sum = eval(*parts[0]);
+  size_t k = 1;
+  if (sum.kind == Kind::String && !sum.safe) {
+    // Plain strings so far: their sum is their concatenation, written to `out` from `mark` on.
+    const size_t mark = out.size();
+    out += sum.str();
+    for (;; ++k) {
+      if (k == n) return;
+      Value v = eval(*parts[k]);
+      if (v.kind == Kind::String && !v.safe) {
+        out += v.str();
+        continue;
+      }
+      // Something else (Markup escapes the left side, a number or list raises): take the sum
+      // so far back out of the output and go on as Python would.
+      sum = Value::string(out.substr(mark));
+      out.resize(mark);
+      sum = binary_op(BinOp::Add, sum, v);
+      ++k;
+      break;
+    }
+  }
+  for (; k < n; ++k) sum = binary_op(BinOp::Add, sum, eval(*parts[k]));
+  append_str(out, sum);
 }
 
 Flow Interpreter::exec(const Stmt& s) {
@@ -376,7 +396,23 @@ void Interpreter::exec_call_block(const Stmt& s) {
   append_str(*out_, eval_call(*s.expr, &caller));
 }
 
-Value Interpreter::call_macro(const CallableObj& m, CallArgs& args) {
+namespace {
+CallArgs& lease_args(std::vector<std::unique_ptr<CallArgs>>& pool, size_t& in_use) {
+  if (in_use == pool.size()) pool.push_back(std::make_unique<CallArgs>());
+  return *pool[in_use++];
+}
+}  // namespace
+
+Interpreter::ArgsLease::ArgsLease(Interpreter& in)
+    : args(lease_args(in.args_pool_, in.args_in_use_)), in_(in) {}
+
+Interpreter::ArgsLease::~ArgsLease() {
+  args.pos.clear();
+  args.kw.clear();
+  --in_.args_in_use_;
+}
+
+Value Interpreter::call_macro(const CallableObj& m, CallArgs& args, Sink* sink) {
   const MacroDef& def = *m.def;
   if (++depth_ > tpl_.options.limits.max_recursion_depth) {
     --depth_;
@@ -457,23 +493,29 @@ Value Interpreter::call_macro(const CallableObj& m, CallArgs& args) {
                                                 ? Value::undefined("'caller' is undefined")
                                                 : caller_value);
     }
-    out_ = &buf;
+    if (sink != nullptr) {
+      sink->used = true;
+      out_ = sink->out;
+    } else {
+      out_ = &buf;
+    }
     exec_body(def.body);
   } catch (...) {
     restore();
     throw;
   }
   restore();
+  if (sink != nullptr) return Value();
   return Value::string(std::move(buf));
 }
 
-Value Interpreter::call_value(const Value& callee, CallArgs& args) {
+Value Interpreter::call_value(const Value& callee, CallArgs& args, Sink* sink) {
   switch (callee.kind) {
     case Kind::Callable: {
       const auto& c = *static_cast<const CallableObj*>(callee.obj.get());
       switch (c.type) {
         case CallableObj::Macro:
-          return call_macro(c, args);
+          return call_macro(c, args, sink);
         case CallableObj::Method:
           return call_method(*this, c.self, c.name, args);
         case CallableObj::Global:
@@ -524,8 +566,9 @@ void Interpreter::eval_args(const Expr& e, CallArgs& args) {
   }
 }
 
-Value Interpreter::eval_call(const Expr& e, const Value* extra_caller) {
-  CallArgs args;
+Value Interpreter::eval_call(const Expr& e, const Value* extra_caller, Sink* sink) {
+  ArgsLease lease(*this);
+  CallArgs& args = lease.args;
   const Expr& callee = *e.a;
   if (callee.kind == ExprKind::Getattr) {
     Value obj = eval(*callee.a);
@@ -542,12 +585,12 @@ Value Interpreter::eval_call(const Expr& e, const Value* extra_caller) {
     Value fn = get_attr(obj, callee.name);
     eval_args(e, args);
     if (extra_caller != nullptr) args.kw.emplace_back("caller", *extra_caller);
-    return call_value(fn, args);
+    return call_value(fn, args, sink);
   }
   Value fn = eval(callee);
   eval_args(e, args);
   if (extra_caller != nullptr) args.kw.emplace_back("caller", *extra_caller);
-  return call_value(fn, args);
+  return call_value(fn, args, sink);
 }
 
 Value Interpreter::eval_filter(const Expr& e, const Value* input) {
@@ -561,7 +604,8 @@ Value Interpreter::eval_filter(const Expr& e, const Value* input) {
     in = eval(*e.a);
   }
   if (e.fn < 0) fail("syntax", fmt::format("No filter named '{}'.", e.name));
-  CallArgs args;
+  ArgsLease lease(*this);
+  CallArgs& args = lease.args;
   eval_args(e, args);
   return apply_filter(*this, e.fn, in, args);
 }

@@ -2,7 +2,9 @@
 // buffer and the limits' state (fuel, depth, clock), so compiled templates stay immutable and
 // can render concurrently.
 #pragma once
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -25,6 +27,9 @@ struct Template::Impl {
   int caller_sym = -1;
   int varargs_sym = -1;
   int kwargs_sym = -1;
+  // The size of the last output, to reserve the next one at once (chat renders of one template
+  // are alike; growing a multi-kilobyte prompt by doubling copies it several times).
+  mutable std::atomic<size_t> output_size_hint{0};
 };
 
 enum class Flow : uint8_t { Normal, Break, Continue };
@@ -34,7 +39,13 @@ class Interpreter {
   Interpreter(const Template::Impl& tpl, const Json& context);
   std::string run();
 
-  Value call_value(const Value& callee, CallArgs& args);
+  // Where a macro whose result is printed writes its output: straight into the printing
+  // buffer instead of a temporary string. `used` says the macro took it (nothing to print).
+  struct Sink {
+    std::string* out = nullptr;
+    bool used = false;
+  };
+  Value call_value(const Value& callee, CallArgs& args, Sink* sink = nullptr);
   const Options& options() const { return tpl_.options; }
   // Spends one unit of fuel (a loop iteration, a call); checks the clock now and then.
   void spend(size_t units = 1);
@@ -66,12 +77,29 @@ class Interpreter {
   void exec_call_block(const Stmt& s);
 
   void print(const Expr& e);
-  Value eval(const Expr& e);
+  void print_sum(const Expr& e);
+  Value eval(const Expr& e);  // the common cheap cases, else eval_guarded
+  [[gnu::noinline]] Value eval_guarded(const Expr& e);
   Value eval_inner(const Expr& e);
-  Value eval_call(const Expr& e, const Value* extra_caller);
+  Value eval_call(const Expr& e, const Value* extra_caller, Sink* sink = nullptr);
   void eval_args(const Expr& e, CallArgs& args);
   Value eval_filter(const Expr& e, const Value* input);
-  Value call_macro(const CallableObj& m, CallArgs& args);
+  Value call_macro(const CallableObj& m, CallArgs& args, Sink* sink);
+  // Argument lists are reused across the calls of one render (a call allocates none once the
+  // render has reached its deepest nesting); the lease gives one back when the call ends.
+  std::vector<std::unique_ptr<CallArgs>> args_pool_;
+  size_t args_in_use_ = 0;
+  class ArgsLease {
+   public:
+    explicit ArgsLease(Interpreter& in);
+    ~ArgsLease();
+    ArgsLease(const ArgsLease&) = delete;
+    ArgsLease& operator=(const ArgsLease&) = delete;
+    CallArgs& args;
+
+   private:
+    Interpreter& in_;
+  };
   Value loop_attr(const Value& loop, const std::string& name);
   Value call_loop_method(const Value& loop, const std::string& name, CallArgs& args);
   std::string render_body_to_string(const Body& body);

@@ -320,6 +320,21 @@ ExprPtr Parser::parse_filter_expr(ExprPtr n) {
   }
 }
 
+namespace {
+// Where `x.name` / `x['name']` can take the evaluator's shortcut (a key of a dict, else a missing
+// attribute) and where it needs the full lookup rules (see Expr::op).
+int not_plain_on(const std::string& name) {
+  if (name.empty() || name[0] == '_') return kNotPlainOnDict | kNotPlainOnStr | kNotPlainOnList;
+  int flags = 0;
+  const Value dict = Value::dict();
+  if (is_method(dict, name) || is_unsafe_method(dict, name)) flags |= kNotPlainOnDict;
+  if (is_method(Value::string(std::string()), name)) flags |= kNotPlainOnStr;
+  const Value list = Value::list();
+  if (is_method(list, name) || is_unsafe_method(list, name)) flags |= kNotPlainOnList;
+  return flags;
+}
+}  // namespace
+
 ExprPtr Parser::parse_subscript(ExprPtr base) {
   const Token& at = cur();
   if (skip_op(".")) {
@@ -327,9 +342,7 @@ ExprPtr Parser::parse_subscript(ExprPtr base) {
       auto n = node(ExprKind::Getattr, at);
       n->a = std::move(base);
       n->name = cur().text;
-      // op != 0: the name is a dict method (or refused mutator), so lookup needs the full rules.
-      Value probe = Value::dict();
-      n->op = (is_method(probe, n->name) || is_unsafe_method(probe, n->name)) ? 1 : 0;
+      n->op = not_plain_on(n->name);
       next();
       return n;
     }
@@ -361,6 +374,9 @@ ExprPtr Parser::parse_subscript(ExprPtr base) {
   auto n = node(ExprKind::Getitem, at);
   n->a = std::move(base);
   n->b = std::move(index);
+  if (n->b->kind == ExprKind::Const && n->b->value.kind == Kind::String) {
+    n->op = not_plain_on(n->b->value.str());
+  }
   return n;
 }
 

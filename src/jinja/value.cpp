@@ -67,7 +67,18 @@ Value Value::undefined_lazy(const char* pattern, std::string a, std::string b) {
 
 std::string Value::undefined_message() const {
   if (obj) return static_cast<const UndefinedObj*>(obj.get())->message();
-  if (sref != nullptr) return "'" + *sref + "' is undefined";
+  if (sref != nullptr) {
+    switch (missing_from) {
+      case Kind::Dict:
+        return "'dict object' has no attribute '" + *sref + "'";
+      case Kind::String:
+        return "'str object' has no attribute '" + *sref + "'";
+      case Kind::List:
+        return "'list object' has no attribute '" + *sref + "'";
+      default:
+        return "'" + *sref + "' is undefined";
+    }
+  }
   return "value is undefined";
 }
 

@@ -51,6 +51,9 @@ struct Value {
   // allocation: iterating messages and reading their fields costs nothing per element). Its
   // object form is built on first need (list_obj()/dict_obj()) and kept in `obj`.
   bool borrowed = false;
+  // An Undefined with no `obj` and a name in `sref`: Kind::Undefined for a variable the context
+  // does not set, else the kind of the value that has no such attribute (Dict, String, List).
+  Kind missing_from = Kind::Undefined;
   union {
     bool b;
     int64_t i;
@@ -113,6 +116,14 @@ struct Value {
     Value v;
     v.kind = Kind::Undefined;
     v.sref = name;
+    return v;
+  }
+  // `'dict object' has no attribute 'name'` (or str/list object), `name` outliving the render
+  // (an attribute or constant key of the compiled template). No allocation: templates probe
+  // for missing keys all the time.
+  static Value missing_attribute(Kind owner, const std::string* name) {
+    Value v = undefined_name(name);
+    v.missing_from = owner;
     return v;
   }
   // Why an undefined value is undefined (its error message when used).
