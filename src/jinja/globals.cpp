@@ -110,10 +110,15 @@ Value call_global(Interpreter& in, int id, const CallArgs& args) {
       return v;
     }
     case G_namespace: {
-      Value d = Value::dict();
-      update_from(d.dict_obj(), args, "Namespace");
       auto ns = std::make_shared<NamespaceObj>();
-      for (auto& [k, v] : d.dict_obj().items) ns->attrs.emplace_back(to_str(k), v);
+      if (args.pos.empty()) {  // namespace(found_first=false): straight from the keywords
+        ns->attrs.reserve(args.kw.size());
+        for (const auto& [k, v] : args.kw) ns->set(k, v);
+      } else {
+        Value d = Value::dict();
+        update_from(d.dict_obj(), args, "Namespace");
+        for (auto& [k, v] : d.dict_obj().items) ns->attrs.emplace_back(to_str(k), v);
+      }
       Value v;
       v.kind = Kind::Namespace;
       v.obj = std::move(ns);

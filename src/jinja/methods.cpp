@@ -292,6 +292,11 @@ Value list_method(const Value& self, std::string_view name, const CallArgs& a) {
 }
 
 Value dict_method(const Value& self, std::string_view name, const CallArgs& a) {
+  if (name == "get" && !a.pos.empty() && a.pos[0].kind == Kind::String) {
+    // `message.get('tool_calls')` on context data: read in place, not converted.
+    if (Value found; json_item(self, a.pos[0].str(), &found)) return found;
+    if (self.json_source() != nullptr) return a.pos.size() > 1 ? a.pos[1] : Value::none();
+  }
   const auto& d = self.dict_obj();
   if (name == "get") {
     if (a.pos.empty()) fail("runtime", "TypeError: get expected at least 1 argument, got 0");
