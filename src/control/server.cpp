@@ -4,9 +4,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
+#include <functional>
+#include <limits>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "common/files.h"
 #include "common/sha256.h"
@@ -38,6 +44,66 @@ struct Server::Impl {
 };
 
 namespace {
+
+// The server's workers. cpp-httplib runs each connection on one worker for as long as the client
+// keeps it alive, so a fixed pool (its default: 8 threads) makes the ninth keep-alive client wait
+// until another one disconnects: a sweep at --concurrency 8 whose arms also hold a connection
+// for fingerprints, or any higher concurrency, would stall. This queue starts a worker whenever
+// every one is busy, so a connection never waits; workers stay for reuse until shutdown.
+class ElasticTaskQueue final : public httplib::TaskQueue {
+ public:
+  ElasticTaskQueue() = default;
+  ElasticTaskQueue(const ElasticTaskQueue&) = delete;
+  ElasticTaskQueue& operator=(const ElasticTaskQueue&) = delete;
+  ~ElasticTaskQueue() override { shutdown(); }
+
+  void enqueue(std::function<void()> fn) override {
+    std::lock_guard lock(mu_);
+    jobs_.push_back(std::move(fn));
+    // Idle workers not yet woken count in idle_, so more queued jobs than idle workers means
+    // one of these jobs would wait.
+    if (jobs_.size() > idle_) {
+      workers_.emplace_back([this] { work(); });
+    } else {
+      cv_.notify_one();
+    }
+  }
+
+  void shutdown() override {
+    {
+      std::lock_guard lock(mu_);
+      if (shut_down_) return;
+      shut_down_ = true;
+    }
+    cv_.notify_all();
+    // No enqueue after shutdown (the accept loop has ended), so workers_ no longer grows.
+    for (auto& t : workers_) t.join();
+  }
+
+ private:
+  void work() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock lock(mu_);
+        ++idle_;
+        cv_.wait(lock, [this] { return shut_down_ || !jobs_.empty(); });
+        --idle_;
+        if (jobs_.empty()) return;  // shut down with nothing left to run
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;  // guarded by mu_
+  std::vector<std::thread> workers_;        // guarded by mu_ until shutdown
+  size_t idle_ = 0;                         // workers waiting for a job; guarded by mu_
+  bool shut_down_ = false;                  // guarded by mu_
+};
 
 // A metadata-only GGUF carrying our template, as a model file would (DESIGN.md §2).
 Result<ModelEntry> write_model_file(const ServedModel& m, const std::filesystem::path& dir) {
@@ -104,6 +170,15 @@ Result<int> Server::try_start() {
     impl_->state.models.push_back(*entry);
   }
   install_routes(impl_->http, impl_->state);
+  impl_->http.new_task_queue = [] { return new ElasticTaskQueue(); };
+  // Like Ollama (Go's net/http): no cap on the requests of one keep-alive connection (httplib
+  // closes after 5 by default, a reconnect every few steps) and no Nagle delay on the small
+  // writes of a streamed reply. An idle connection is closed after 1 s (httplib: 5 s), which a
+  // client notices and reconnects; stop() waits for every open connection, so this bounds how
+  // long a client that keeps one idle can hold it up.
+  impl_->http.set_keep_alive_max_count(std::numeric_limits<size_t>::max());
+  impl_->http.set_keep_alive_timeout(1);
+  impl_->http.set_tcp_nodelay(true);
   impl_->http.set_socket_options([impl = impl_.get()](socket_t sock) {
     httplib::default_socket_options(sock);
     impl->listen_fd = sock;

@@ -3,8 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <memory>
 #include <sstream>
+#include <vector>
 
 #include "control/chat_renderer.h"
 #include "control/server.h"
@@ -239,6 +242,33 @@ TEST_F(ServerTest, LatencyModelReportsRatesAndLoadOnce) {
   EXPECT_EQ(first["prompt_eval_duration"], first["prompt_eval_count"].get<int64_t>() * 1000000);
   EXPECT_EQ(first["eval_duration"], first["eval_count"].get<int64_t>() * 10000000);
   EXPECT_GE(first["total_duration"].get<int64_t>(), 250000000);
+}
+
+// A keep-alive connection holds one of the server's workers for as long as it stays open. More
+// clients than cpp-httplib's default pool (8 workers) must still be served at once, not after
+// the others' idle timeout; and stopping the server waits on idle ones for that timeout at most.
+TEST_F(ServerTest, ManyKeepAliveClientsAreServedAtOnce) {
+  start();
+  constexpr int kClients = 16;
+  std::vector<std::unique_ptr<httplib::Client>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<httplib::Client>("127.0.0.1", server_->port()));
+    clients.back()->set_keep_alive(true);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int round = 0; round < 2; ++round) {
+    for (auto& c : clients) {
+      auto r = c->Get("/api/version");
+      ASSERT_TRUE(r) << httplib::to_string(r.error());
+      EXPECT_EQ(r->status, 200);
+      EXPECT_TRUE(c->is_socket_open());
+    }
+  }
+  // Well under the server's 1 s idle timeout, which would otherwise free the workers.
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 0.9);
+  const auto t1 = std::chrono::steady_clock::now();
+  server_->stop();
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count(), 2.0);
 }
 
 // Faults at the server level: each changes its part of the response and nothing else.
