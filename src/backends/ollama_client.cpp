@@ -8,6 +8,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
 
 namespace bakeoff::backends {
 
@@ -262,9 +266,6 @@ std::string resolve_host(std::string_view flag) {
   return std::string(kDefaultHost);
 }
 
-OllamaClient::OllamaClient(const std::string& host, double timeout_s)
-    : host_(normalize_host(host)), timeout_s_(timeout_s) {}
-
 namespace {
 
 struct Transport {
@@ -273,17 +274,26 @@ struct Transport {
   double elapsed_s = 0;
 };
 
-// One HTTP exchange; the body goes to `on_bytes` as it arrives.
-Transport send_request(const std::string& host, double timeout_s, const std::string& method,
-                       const std::string& path, const std::string& body,
-                       const std::function<void(int status)>& on_status,
-                       const std::function<void(const char*, size_t)>& on_bytes) {
-  httplib::Client client(host);
+// A keep-alive connection to `host` with the client's timeouts (a fresh socket is opened on
+// first use, and again whenever the server has closed the previous one).
+std::unique_ptr<httplib::Client> new_connection(const std::string& host, double timeout_s) {
+  auto client = std::make_unique<httplib::Client>(host);
   auto sec = static_cast<time_t>(timeout_s);
   auto usec = static_cast<time_t>(std::llround((timeout_s - static_cast<double>(sec)) * 1e6));
-  client.set_connection_timeout(sec, usec);
-  client.set_read_timeout(sec, usec);
-  client.set_write_timeout(sec, usec);
+  client->set_connection_timeout(sec, usec);
+  client->set_read_timeout(sec, usec);
+  client->set_write_timeout(sec, usec);
+  client->set_keep_alive(true);
+  // The request goes out as two writes (headers, body); with Nagle on, a reused connection
+  // holds the body back until the server acknowledges the headers (a delayed ACK: up to 40 ms).
+  client->set_tcp_nodelay(true);
+  return client;
+}
+
+// One HTTP exchange on `client`; the body goes to `on_bytes` as it arrives.
+Transport send_request(httplib::Client& client, const std::string& method, const std::string& path,
+                       const std::string& body, const std::function<void(int status)>& on_status,
+                       const std::function<void(const char*, size_t)>& on_bytes) {
   Transport t;
   httplib::Request req;
   req.method = method;
@@ -310,6 +320,67 @@ Transport send_request(const std::string& host, double timeout_s, const std::str
   if (t.status == 0 && res.status > 0) t.status = res.status;
   return t;
 }
+
+}  // namespace
+
+struct OllamaClient::Connections {
+  static constexpr size_t kMaxIdle = 4;  // more callers at once than this open extra connections
+
+  std::mutex mu;
+  std::vector<std::unique_ptr<httplib::Client>> idle;  // guarded by mu
+
+  // One exchange on an idle connection (or a new one). A reused connection that the server
+  // closed while it sat idle fails at once with nothing received; then, and only then, the
+  // request is sent again on a fresh connection. A timeout is never retried.
+  Transport exchange(const std::string& host, double timeout_s, const std::string& method,
+                     const std::string& path, const std::string& body,
+                     const std::function<void(int status)>& on_status,
+                     const std::function<void(const char*, size_t)>& on_bytes) {
+    for (int attempt = 0;; ++attempt) {
+      std::unique_ptr<httplib::Client> client;
+      {
+        std::lock_guard lock(mu);
+        if (!idle.empty()) {
+          client = std::move(idle.back());
+          idle.pop_back();
+        }
+      }
+      if (!client) client = new_connection(host, timeout_s);
+      const bool reused = client->is_socket_open() != 0;
+      bool received = false;
+      Transport t = send_request(
+          *client, method, path, body,
+          [&](int status) {
+            received = true;
+            on_status(status);
+          },
+          [&](const char* data, size_t n) {
+            received = true;
+            on_bytes(data, n);
+          });
+      if (t.error == httplib::Error::Success) {
+        std::lock_guard lock(mu);
+        if (idle.size() < kMaxIdle) idle.push_back(std::move(client));
+        return t;
+      }
+      const bool stale = attempt == 0 && reused && !received && t.status == 0 &&
+                         (t.error == httplib::Error::Read || t.error == httplib::Error::Write) &&
+                         t.elapsed_s < timeout_s * 0.9;
+      if (!stale) return t;
+    }
+  }
+};
+
+OllamaClient::OllamaClient(const std::string& host, double timeout_s)
+    : host_(normalize_host(host)),
+      timeout_s_(timeout_s),
+      connections_(std::make_unique<Connections>()) {}
+
+OllamaClient::~OllamaClient() = default;
+OllamaClient::OllamaClient(OllamaClient&&) noexcept = default;
+OllamaClient& OllamaClient::operator=(OllamaClient&&) noexcept = default;
+
+namespace {
 
 // Maps a transport failure to a ClientError, or nullopt when the exchange completed.
 std::optional<ClientError> transport_error(const Transport& t, const std::string& host,
@@ -357,7 +428,7 @@ ClientResult<Reply> OllamaClient::post_reply(const std::string& path, const Json
   StreamAccumulator acc;
   std::string raw;
   int status = 0;
-  Transport t = send_request(
+  Transport t = connections_->exchange(
       host_, timeout_s_, "POST", path, body_text, [&](int s) { status = s; },
       [&](const char* data, size_t n) {
         if (status == 200) {
@@ -401,7 +472,7 @@ ClientResult<Json> OllamaClient::exchange_json(const std::string& method, const 
                                                const std::string& body) const {
   std::string raw;
   std::string what = method + " " + path;
-  Transport t = send_request(
+  Transport t = connections_->exchange(
       host_, timeout_s_, method, path, body, [](int) {},
       [&](const char* data, size_t n) { raw.append(data, n); });
   if (auto err = transport_error(t, host_, timeout_s_, what)) {

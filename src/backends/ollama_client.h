@@ -6,6 +6,7 @@
 // carries the exact request and response bytes, so a trace can prove what was said.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -83,10 +84,22 @@ std::string resolve_host(std::string_view flag);
 // Normalises one host spec (the forms above) to "scheme://host:port".
 std::string normalize_host(std::string_view spec);
 
+// Connections are kept alive between requests and reused (a pool of idle ones, so several threads
+// may share one client without waiting on each other). A reused connection that turns out to have
+// been closed by the server while idle — no response byte arrived and it failed quickly — is
+// replaced and the request sent once more on a fresh connection; every other failure is reported
+// as it happened. Requests go out without Nagle delay, and the server should reply likewise
+// (Ollama, in Go, does): otherwise each reply on a kept-alive connection can wait up to 40 ms
+// for a delayed ACK between its header and body writes.
 class OllamaClient {
  public:
   // host as accepted by normalize_host; timeout bounds connecting and each wait for bytes.
   OllamaClient(const std::string& host, double timeout_s);
+  ~OllamaClient();
+  OllamaClient(OllamaClient&&) noexcept;
+  OllamaClient& operator=(OllamaClient&&) noexcept;
+  OllamaClient(const OllamaClient&) = delete;
+  OllamaClient& operator=(const OllamaClient&) = delete;
 
   const std::string& host() const { return host_; }
 
@@ -105,8 +118,10 @@ class OllamaClient {
   ClientResult<Reply> post_reply(const std::string& path, const Json& request, bool stream) const;
   ClientResult<Json> exchange_json(const std::string& method, const std::string& path,
                                    const std::string& body) const;
+  struct Connections;  // the idle keep-alive connections to host_
   std::string host_;
   double timeout_s_;
+  std::unique_ptr<Connections> connections_;
 };
 
 }  // namespace bakeoff::backends
