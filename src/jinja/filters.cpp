@@ -610,9 +610,11 @@ Value apply_filter(Interpreter& in, int id, const Value& input, const CallArgs& 
       std::string chars_s;
       if (chars != nullptr && !chars->is_none()) chars_s = to_str(*chars);
       bool use_chars = chars != nullptr && !chars->is_none();
-      return keep_markup(
-          input, std::string(unicode::strip(need_str(input, tmp), use_chars ? &chars_s : nullptr,
-                                            true, true)));
+      const std::string& text = need_str(input, tmp);
+      std::string_view stripped = unicode::strip(text, use_chars ? &chars_s : nullptr, true, true);
+      // Nothing to trim (most message contents): the input itself, not a copy.
+      if (input.kind == Kind::String && stripped.size() == text.size()) return input;
+      return keep_markup(input, std::string(stripped));
     }
     case F_truncate: {
       int64_t length = int_arg(arg_or(args, 0, "length", Value::integer(255)), "length");

@@ -64,13 +64,10 @@ int global_id(std::string_view name) {
 }
 
 Value make_global(int id) {
-  auto c = std::make_shared<CallableObj>();
-  c->type = CallableObj::Global;
-  c->global = id;
-  c->name = std::string(kGlobals[id].first);
+  // No object: every render starts with a copy of these in its variable slots.
   Value v;
   v.kind = Kind::Callable;
-  v.obj = std::move(c);
+  v.i = id;
   return v;
 }
 

@@ -512,14 +512,13 @@ Value Interpreter::call_macro(const CallableObj& m, CallArgs& args, Sink* sink) 
 Value Interpreter::call_value(const Value& callee, CallArgs& args, Sink* sink) {
   switch (callee.kind) {
     case Kind::Callable: {
+      if (!callee.obj) return call_global(*this, static_cast<int>(callee.i), args);
       const auto& c = *static_cast<const CallableObj*>(callee.obj.get());
       switch (c.type) {
         case CallableObj::Macro:
           return call_macro(c, args, sink);
         case CallableObj::Method:
           return call_method(*this, c.self, c.name, args);
-        case CallableObj::Global:
-          return call_global(*this, c.global, args);
       }
       break;
     }

@@ -312,8 +312,21 @@ void append_str_repr(std::string& out, const std::string& s) {
   bool has_double = s.find('"') != std::string::npos;
   char quote = (has_single && !has_double) ? '"' : '\'';
   out += quote;
+  out.reserve(out.size() + s.size() + 1);
   size_t i = 0;
   while (i < s.size()) {
+    // A run of printable ASCII that needs no escape is copied whole (most of any text).
+    size_t run = i;
+    while (run < s.size()) {
+      const auto b = static_cast<unsigned char>(s[run]);
+      if (b < 0x20 || b >= 0x7f || b == static_cast<unsigned char>(quote) || b == '\\') break;
+      ++run;
+    }
+    if (run > i) {
+      out.append(s, i, run - i);
+      i = run;
+      if (i == s.size()) break;
+    }
     size_t len = 1;
     char32_t c = unicode::next_code_point(s, i, &len);
     if (c == static_cast<unsigned char>(quote) || c == '\\') {

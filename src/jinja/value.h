@@ -142,6 +142,8 @@ struct Value {
   const void* identity() const {
     if (borrowed) return jref;
     if (obj) return obj.get();
+    // A global function (range, namespace, …) is its id.
+    if (kind == Kind::Callable) return reinterpret_cast<const void*>(static_cast<uintptr_t>(i + 1));
     return kind == Kind::String || kind == Kind::Undefined ? static_cast<const void*>(sref)
                                                            : nullptr;
   }
@@ -204,13 +206,13 @@ struct MacroDef;
 struct Stmt;
 
 // Everything a template can call: its macros, bound methods of values, and the globals.
+// (A global function is a Callable Value with no object: its id in `i`.)
 struct CallableObj : Object {
-  enum Type : uint8_t { Macro, Method, Global } type = Global;
+  enum Type : uint8_t { Macro, Method } type = Macro;
   std::shared_ptr<const MacroDef> def;         // Macro
   std::vector<std::pair<int, Value>> closure;  // Macro: locals visible at definition
   Value self;                                  // Method
   std::string name;                            // Method name / macro name
-  int global = -1;                             // Global id
 };
 
 // The `loop` variable of a for loop.

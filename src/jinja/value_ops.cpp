@@ -367,8 +367,10 @@ bool contains(const Value& container, const Value& item) {
       if (item.kind == Kind::List || item.kind == Kind::Dict) {
         fail("runtime", fmt::format("TypeError: unhashable type: '{}'", type_name(item)));
       }
-      if (Value found; item.kind == Kind::String && json_item(container, item.str(), &found)) {
-        return true;  // `'tool_calls' in message`: found without converting the message
+      if (item.kind == Kind::String && container.json_source() != nullptr) {
+        // `'tool_calls' in message`: answered from the context data, not converting the message
+        Value found;
+        return json_item(container, item.str(), &found);
       }
       return container.dict_obj().find(item) != nullptr;
     case Kind::Undefined:
