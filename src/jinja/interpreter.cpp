@@ -19,6 +19,7 @@ Interpreter::Interpreter(const Template::Impl& tpl, const Json& context)
     }
   }
   deadline_ = std::chrono::steady_clock::now() + tpl.options.limits.max_wall_time;
+  check_fuel();
 }
 
 std::string Interpreter::run() {
@@ -32,17 +33,16 @@ std::string Interpreter::run() {
   return out;
 }
 
-void Interpreter::spend(size_t units) {
-  size_t before = fuel_;
-  fuel_ += units;
-  if (fuel_ > tpl_.options.limits.max_loop_iterations) {
-    fail("limit", fmt::format("loop iteration limit exceeded ({} iterations)",
-                              tpl_.options.limits.max_loop_iterations));
+void Interpreter::check_fuel() {
+  const size_t limit = tpl_.options.limits.max_loop_iterations;
+  if (fuel_ > limit) {
+    fail("limit", fmt::format("loop iteration limit exceeded ({} iterations)", limit));
   }
-  if ((before >> 10) != (fuel_ >> 10) && std::chrono::steady_clock::now() > deadline_) {
+  if (fuel_ > 0 && std::chrono::steady_clock::now() > deadline_) {
     fail("limit", fmt::format("render time limit exceeded ({} ms)",
                               tpl_.options.limits.max_wall_time.count()));
   }
+  next_check_ = std::min(limit + 1, (fuel_ | 1023) + 1);
 }
 
 void Interpreter::check_output() {
@@ -341,14 +341,30 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
       loop.kind = Kind::Loop;
       loop.obj = std::move(obj);
     }
+    // `for x in …` (one name): x and `loop` keep their places at the scope's start and are
+    // overwritten each iteration, rather than dropped and pushed again.
+    const bool one_name = s.target.kind == Target::Name;
+    locals_.resize(start);  // (the `if` filter above bound the target)
+    if (one_name) {
+      locals_.emplace_back(s.target.sym, Value());
+      if (lo != nullptr) locals_.emplace_back(tpl_.loop_sym, loop);
+    }
+    const size_t body_base = locals_.size();
     for (size_t idx = 0; idx < items.size(); ++idx) {
       spend();
       if (out_->size() > tpl_.options.limits.max_output_bytes) check_output();
-      locals_.resize(start);
-      assign(s.target, items[idx]);
-      if (lo != nullptr) {
-        lo->index0 = idx;
-        locals_.emplace_back(tpl_.loop_sym, loop);
+      if (lo != nullptr) lo->index0 = idx;
+      if (one_name) {
+        if (locals_.size() != body_base) locals_.resize(body_base);
+        locals_[start].second = items[idx];
+        // (the body may have rebound `loop` with a set)
+        if (lo != nullptr && locals_[start + 1].second.obj != loop.obj) {
+          locals_[start + 1].second = loop;
+        }
+      } else {
+        locals_.resize(start);
+        assign(s.target, items[idx]);
+        if (lo != nullptr) locals_.emplace_back(tpl_.loop_sym, loop);
       }
       Flow f = exec_body(s.body);
       if (f == Flow::Break) break;

@@ -47,8 +47,12 @@ class Interpreter {
   };
   Value call_value(const Value& callee, CallArgs& args, Sink* sink = nullptr);
   const Options& options() const { return tpl_.options; }
-  // Spends one unit of fuel (a loop iteration, a call); checks the clock now and then.
-  void spend(size_t units = 1);
+  // Spends one unit of fuel (a loop iteration, a call); checks the limit and the clock every
+  // 1024 units (and exactly at the limit).
+  void spend(size_t units = 1) {
+    fuel_ += units;
+    if (fuel_ >= next_check_) check_fuel();
+  }
 
  private:
   const Template::Impl& tpl_;
@@ -62,6 +66,8 @@ class Interpreter {
   size_t eval_depth_ = 0;
   static constexpr size_t kMaxEvalDepth = 1000;
   size_t fuel_ = 0;
+  size_t next_check_ = 0;  // the fuel at which check_fuel() runs next
+  void check_fuel();
   std::chrono::steady_clock::time_point deadline_;
 
   Value lookup(int sym) const { return lookup_ref(sym); }
