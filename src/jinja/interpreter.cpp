@@ -9,17 +9,46 @@
 
 namespace bakeoff::jinja {
 
+namespace {
+RenderScratch& take_scratch(std::unique_ptr<RenderScratch>& own) {
+  thread_local RenderScratch scratch;
+  if (!scratch.in_use) {
+    scratch.in_use = true;
+    return scratch;
+  }
+  own = std::make_unique<RenderScratch>();
+  return *own;
+}
+}  // namespace
+
 Interpreter::Interpreter(const Template::Impl& tpl, const Json& context)
-    : tpl_(tpl), slots_(tpl.initial_slots) {
+    : tpl_(tpl),
+      scratch_(take_scratch(own_scratch_)),
+      slots_(scratch_.slots),
+      locals_(scratch_.locals),
+      args_pool_(scratch_.args_pool) {
+  slots_.assign(tpl.initial_slots.begin(), tpl.initial_slots.end());
   if (context.is_object()) {
     // Context names the template never mentions are never converted.
-    for (const auto& [key, value] : context.items()) {
-      auto it = tpl.symbol_ids.find(key);
-      if (it != tpl.symbol_ids.end()) slots_[static_cast<size_t>(it->second)] = from_json(value);
+    for (const auto& [key, value] : context.get_ref<const Json::object_t&>()) {
+      const int slot = tpl.find_symbol(key);
+      if (slot >= 0) slots_[static_cast<size_t>(slot)] = from_json(value);
     }
   }
   deadline_ = std::chrono::steady_clock::now() + tpl.options.limits.max_wall_time;
   check_fuel();
+}
+
+Interpreter::~Interpreter() {
+  // Nothing of this render may outlive it (values point into its context); capacity stays,
+  // unless a hostile render grew it far beyond what chat templates need.
+  constexpr size_t kKeepCapacity = 4096;
+  slots_.clear();
+  locals_.clear();
+  if (slots_.capacity() > kKeepCapacity) std::vector<Value>().swap(slots_);
+  if (locals_.capacity() > kKeepCapacity) std::vector<std::pair<int, Value>>().swap(locals_);
+  if (args_pool_.size() > 64) args_pool_.resize(64);
+  scratch_.in_use = false;
 }
 
 std::string Interpreter::run() {

@@ -6,7 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,7 +22,11 @@ struct Template::Impl {
   Options options;
   ParsedTemplate parsed;
   std::vector<Value> initial_slots;  // per symbol: its global, or an undefined naming it
-  std::unordered_map<std::string, int> symbol_ids;
+  // name -> slot, for binding the context's keys at the start of every render: open
+  // addressing over a power-of-two table (-1: empty), cheaper than a std::unordered_map probe.
+  std::vector<int> symbol_table;
+  int find_symbol(std::string_view name) const;
+  void index_symbols();
   int loop_sym = -1;
   int caller_sym = -1;
   int varargs_sym = -1;
@@ -34,9 +38,21 @@ struct Template::Impl {
 
 enum class Flow : uint8_t { Normal, Break, Continue };
 
+// The containers a render works in, kept per thread between renders so that a render allocates
+// no variable slots, scope stack or argument lists once its thread has rendered before.
+struct RenderScratch {
+  std::vector<Value> slots;
+  std::vector<std::pair<int, Value>> locals;
+  std::vector<std::unique_ptr<CallArgs>> args_pool;
+  bool in_use = false;
+};
+
 class Interpreter {
  public:
   Interpreter(const Template::Impl& tpl, const Json& context);
+  ~Interpreter();
+  Interpreter(const Interpreter&) = delete;
+  Interpreter& operator=(const Interpreter&) = delete;
   std::string run();
 
   // Where a macro whose result is printed writes its output: straight into the printing
@@ -56,10 +72,12 @@ class Interpreter {
 
  private:
   const Template::Impl& tpl_;
-  std::vector<Value> slots_;                   // root frame: one per symbol
-  std::vector<std::pair<int, Value>> locals_;  // nested scopes, innermost last
-  size_t frame_base_ = 0;                      // first local of the current macro frame
-  size_t scope_base_ = 0;                      // first local of the current scope
+  std::unique_ptr<RenderScratch> own_scratch_;  // when this thread's is taken (never, in practice)
+  RenderScratch& scratch_;
+  std::vector<Value>& slots_;                   // root frame: one per symbol
+  std::vector<std::pair<int, Value>>& locals_;  // nested scopes, innermost last
+  size_t frame_base_ = 0;                       // first local of the current macro frame
+  size_t scope_base_ = 0;                       // first local of the current scope
   const std::vector<std::pair<int, Value>>* closure_ = nullptr;
   std::string* out_ = nullptr;
   size_t depth_ = 0;
@@ -93,7 +111,7 @@ class Interpreter {
   Value call_macro(const CallableObj& m, CallArgs& args, Sink* sink);
   // Argument lists are reused across the calls of one render (a call allocates none once the
   // render has reached its deepest nesting); the lease gives one back when the call ends.
-  std::vector<std::unique_ptr<CallArgs>> args_pool_;
+  std::vector<std::unique_ptr<CallArgs>>& args_pool_;
   size_t args_in_use_ = 0;
   class ArgsLease {
    public:

@@ -26,7 +26,6 @@ Result<Template, TemplateError> Template::compile(std::string_view source, Optio
   impl->initial_slots.reserve(symbols.size());
   for (size_t i = 0; i < symbols.size(); ++i) {
     const std::string& name = symbols[i];
-    impl->symbol_ids.emplace(name, static_cast<int>(i));
     int g = global_id(name);
     impl->initial_slots.push_back(g >= 0 ? make_global(g) : Value::undefined_name(&name));
     if (name == "loop") impl->loop_sym = static_cast<int>(i);
@@ -34,7 +33,36 @@ Result<Template, TemplateError> Template::compile(std::string_view source, Optio
     if (name == "varargs") impl->varargs_sym = static_cast<int>(i);
     if (name == "kwargs") impl->kwargs_sym = static_cast<int>(i);
   }
+  impl->index_symbols();
   return Template(std::move(impl));
+}
+
+namespace {
+uint64_t name_hash(std::string_view name) {  // FNV-1a
+  uint64_t h = 1469598103934665603ull;
+  for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return h;
+}
+}  // namespace
+
+void Template::Impl::index_symbols() {
+  const auto& symbols = parsed.symbols;
+  size_t size = 8;
+  while (size < symbols.size() * 2) size *= 2;
+  symbol_table.assign(size, -1);
+  for (size_t i = 0; i < symbols.size(); ++i) {
+    size_t at = name_hash(symbols[i]) & (size - 1);
+    while (symbol_table[at] >= 0) at = (at + 1) & (size - 1);
+    symbol_table[at] = static_cast<int>(i);
+  }
+}
+
+int Template::Impl::find_symbol(std::string_view name) const {
+  const size_t mask = symbol_table.size() - 1;
+  for (size_t at = name_hash(name) & mask;; at = (at + 1) & mask) {
+    const int slot = symbol_table[at];
+    if (slot < 0 || parsed.symbols[static_cast<size_t>(slot)] == name) return slot;
+  }
 }
 
 Result<std::string, TemplateError> Template::render(const Json& context) const {
