@@ -77,9 +77,13 @@ class OllamaJsonArm final : public Arm {
     if (Json think = ollama_think(settings_.think); !think.is_null()) req["think"] = think;
     req["options"] = settings_.options_json();
 
-    if (settings_.capture_prompt) capture(req, s);
+    // Serialized once: the capture replay and the request itself differ only in fields appended
+    // at the end.
+    const std::string body = req.dump();
+    if (settings_.capture_prompt) capture(body, s);
 
-    auto reply = client_.chat(req, settings_.stream);
+    auto reply =
+        client_.chat_serialized(backends::with_fields(body, Json{{"stream", settings_.stream}}));
     if (!reply) {
       const auto& e = reply.error();
       append_body(s.request_body, e.request_body);
@@ -109,10 +113,9 @@ class OllamaJsonArm final : public Arm {
   }
 
  private:
-  void capture(const Json& req, ArmStep& s) {
-    Json dbg = req;
-    dbg["_debug_render_only"] = true;
-    auto reply = client_.chat(dbg, false);
+  void capture(const std::string& body, ArmStep& s) {
+    auto reply = client_.chat_serialized(
+        backends::with_fields(body, Json{{"_debug_render_only", true}, {"stream", false}}));
     if (!reply) {
       append_body(s.request_body, reply.error().request_body);
       append_body(s.response_body, reply.error().response_body);

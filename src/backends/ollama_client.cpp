@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <vector>
 
 namespace bakeoff::backends {
@@ -419,11 +420,40 @@ ClientError status_error(int status, const std::string& what, const std::string&
 
 }  // namespace
 
-ClientResult<Reply> OllamaClient::post_reply(const std::string& path, const Json& request,
-                                             bool stream) const {
+std::string with_fields(std::string_view object_json, const Json& fields) {
+  if (object_json.size() < 2 || object_json.front() != '{' || object_json.back() != '}') {
+    throw std::invalid_argument("with_fields: not a serialized JSON object");
+  }
+  std::string out;
+  out.reserve(object_json.size() + 64);
+  out.append(object_json.substr(0, object_json.size() - 1));
+  bool first = object_json.size() == 2;  // "{}"
+  for (const auto& [key, value] : fields.items()) {
+    if (!first) out += ',';
+    first = false;
+    out += Json(key).dump();
+    out += ':';
+    out += value.dump();
+  }
+  out += '}';
+  return out;
+}
+
+namespace {
+
+// `request` with "stream" set, serialized; without copying it when it does not say "stream".
+std::string body_with_stream(const Json& request, bool stream) {
+  if (request.is_object() && !request.contains("stream")) {
+    return with_fields(request.dump(), Json{{"stream", stream}});
+  }
   Json body = request;
   body["stream"] = stream;
-  std::string body_text = body.dump();
+  return body.dump();
+}
+
+}  // namespace
+
+ClientResult<Reply> OllamaClient::post_reply(const std::string& path, std::string body_text) const {
   std::string what = "POST " + path;
   StreamAccumulator acc;
   std::string raw;
@@ -461,11 +491,15 @@ ClientResult<Reply> OllamaClient::post_reply(const std::string& path, const Json
 }
 
 ClientResult<Reply> OllamaClient::chat(const Json& request, bool stream) const {
-  return post_reply("/api/chat", request, stream);
+  return post_reply("/api/chat", body_with_stream(request, stream));
+}
+
+ClientResult<Reply> OllamaClient::chat_serialized(std::string body) const {
+  return post_reply("/api/chat", std::move(body));
 }
 
 ClientResult<Reply> OllamaClient::generate(const Json& request, bool stream) const {
-  return post_reply("/api/generate", request, stream);
+  return post_reply("/api/generate", body_with_stream(request, stream));
 }
 
 ClientResult<Json> OllamaClient::exchange_json(const std::string& method, const std::string& path,

@@ -84,6 +84,12 @@ std::string resolve_host(std::string_view flag);
 // Normalises one host spec (the forms above) to "scheme://host:port".
 std::string normalize_host(std::string_view spec);
 
+// `object_json` (a JSON object as Json::dump writes it) with `fields` (an object whose keys it does
+// not hold) appended: byte for byte what dumping the object after setting those fields gives. A
+// caller sending one large request in several variants serializes it once. Throws
+// std::invalid_argument when `object_json` is not an object.
+std::string with_fields(std::string_view object_json, const Json& fields);
+
 // Connections are kept alive between requests and reused (a pool of idle ones, so several threads
 // may share one client without waiting on each other). A reused connection that turns out to have
 // been closed by the server while idle — no response byte arrived and it failed quickly — is
@@ -105,6 +111,8 @@ class OllamaClient {
 
   // POST /api/chat with `request` and "stream" set to `stream`.
   ClientResult<Reply> chat(const Json& request, bool stream) const;
+  // POST /api/chat with a request already serialized (it says "stream" itself), sent as given.
+  ClientResult<Reply> chat_serialized(std::string body) const;
   // POST /api/generate with `request` and "stream" set to `stream`.
   ClientResult<Reply> generate(const Json& request, bool stream) const;
   // POST /api/show {"model": model}: the parsed reply body.
@@ -115,7 +123,7 @@ class OllamaClient {
   ClientResult<Json> tags() const;
 
  private:
-  ClientResult<Reply> post_reply(const std::string& path, const Json& request, bool stream) const;
+  ClientResult<Reply> post_reply(const std::string& path, std::string body_text) const;
   ClientResult<Json> exchange_json(const std::string& method, const std::string& path,
                                    const std::string& body) const;
   struct Connections;  // the idle keep-alive connections to host_

@@ -466,6 +466,38 @@ TEST(OllamaClientTest, ATimeoutOnAReusedConnectionIsNotRetried) {
   EXPECT_EQ(server.accepted(), 1);
 }
 
+TEST(OllamaClientTest, WithFieldsIsDumpingAfterSettingThem) {
+  const Json fields = {{"_debug_render_only", true}, {"stream", false}, {"\u00e9\"k", {1, "x"}}};
+  for (const Json& object : {Json::object(), Json{{"model", "m"}, {"messages", {{{"a", "\n"}}}}}}) {
+    Json expected = object;
+    for (const auto& [key, value] : fields.items()) expected[key] = value;
+    EXPECT_EQ(with_fields(object.dump(), fields), expected.dump());
+    EXPECT_EQ(with_fields(object.dump(), Json::object()), object.dump());
+  }
+  EXPECT_THROW(with_fields("[1]", fields), std::invalid_argument);
+  EXPECT_THROW(with_fields("", fields), std::invalid_argument);
+}
+
+TEST(OllamaClientTest, SerializedChatIsSentAsGivenAndChatAddsStream) {
+  Loopback lb;
+  std::vector<std::string> bodies;
+  lb.server().Post("/api/chat", [&](const httplib::Request& req, httplib::Response& res) {
+    bodies.push_back(req.body);
+    res.set_content(R"({"message":{"content":"x"},"done":true})", "application/json");
+  });
+  OllamaClient client(lb.url(), 5);
+  const std::string given = R"({"model":"m",  "stream":false})";
+  auto r = client.chat_serialized(given);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->request_body, given);
+  ASSERT_TRUE(client.chat(Json{{"stream", true}, {"model", "m"}}, false).ok());
+  ASSERT_TRUE(client.chat(Json{{"model", "m"}}, true).ok());
+  ASSERT_EQ(bodies.size(), 3u);
+  EXPECT_EQ(bodies[0], given);
+  EXPECT_EQ(bodies[1], R"({"stream":false,"model":"m"})");
+  EXPECT_EQ(bodies[2], R"({"model":"m","stream":true})");
+}
+
 TEST(OllamaClientTest, HostForms) {
   EXPECT_EQ(normalize_host("example"), "http://example:11434");
   EXPECT_EQ(normalize_host("example:8080"), "http://example:8080");
