@@ -199,6 +199,13 @@ void send_lines(httplib::Response& res, std::vector<std::string> lines) {
                                    });
 }
 
+// body[key], or an empty array when the key is absent (as body.value(key, []) without the copy).
+const Json& field_or_empty_array(const Json& body, const char* key) {
+  static const Json kEmpty = Json::array();
+  auto it = body.find(key);
+  return it == body.end() ? kEmpty : *it;
+}
+
 bool stream_requested(const Json& body) {
   return !body.contains("stream") || body["stream"].is_null() || body["stream"].get<bool>();
 }
@@ -217,7 +224,8 @@ void handle_chat(ServerState& state, const httplib::Request& req, httplib::Respo
   SamplingOptions options = read_options(body);
   if (body.contains("stream") && !body["stream"].is_null() && !body["stream"].is_boolean())
     throw HttpError{400, "json: cannot unmarshal stream into a boolean"};
-  const Json messages = body.value("messages", Json::array());
+  // Read in place: the history and tools are the bulk of every request.
+  const Json& messages = field_or_empty_array(body, "messages");
   if (!messages.is_array())
     throw HttpError{400, "json: cannot unmarshal messages into an array of messages"};
   for (size_t i = 0; i < messages.size(); ++i) {
@@ -231,7 +239,7 @@ void handle_chat(ServerState& state, const httplib::Request& req, httplib::Respo
                           "json: cannot unmarshal string into Go struct field "
                           "ToolCallFunction.arguments of type api.ToolCallFunctionArguments"};
   }
-  Json tools = body.value("tools", Json::array());
+  const Json& tools = field_or_empty_array(body, "tools");
   if (messages.empty()) {
     Json out = base_chunk(model);
     out["message"] = Json{{"role", "assistant"}, {"content", ""}};
