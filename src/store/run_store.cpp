@@ -168,7 +168,7 @@ Result<std::unique_ptr<RunStore>> RunStore::open(const fs::path& dir) {
     store->step_lines_[id] = steps_lines_of(*trace);
   }
   std::lock_guard lock(store->mutex_);
-  store->rewrite_indexes_locked();
+  store->write_indexes(store->render_indexes_locked());
   return store;
 }
 
@@ -199,16 +199,45 @@ void RunStore::write_unit(const Json& trace) {
   std::string lines = steps_lines_of(trace);
   Json entry = manifest_entry(trace);
   write_file_atomic(dir_ / "units" / (id + ".json"), trace.dump(2) + "\n");
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   entries_[id] = std::move(entry);
   step_lines_[id] = std::move(lines);
-  rewrite_indexes_locked();
+  ++changes_;
+  commit_indexes(lock);
 }
 
 void RunStore::set_run_info(const Json& info) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   for (const auto& [key, value] : info.items()) run_info_[key] = value;
-  rewrite_indexes_locked();
+  ++changes_;
+  commit_indexes(lock);
+}
+
+void RunStore::commit_indexes(std::unique_lock<std::mutex>& lock) {
+  const uint64_t needed = changes_;
+  while (committed_ < needed) {
+    if (committing_) {
+      // The rewrite being written may predate our change: wait, then look again.
+      committed_cv_.wait(lock);
+      continue;
+    }
+    committing_ = true;
+    const uint64_t target = changes_;
+    const IndexFiles files = render_indexes_locked();
+    lock.unlock();
+    try {
+      write_indexes(files);
+    } catch (...) {
+      lock.lock();
+      committing_ = false;
+      committed_cv_.notify_all();  // a waiter tries again, and meets the error itself
+      throw;
+    }
+    lock.lock();
+    committing_ = false;
+    committed_ = target;
+    committed_cv_.notify_all();
+  }
 }
 
 std::map<std::string, Json> RunStore::unit_entries() const {
@@ -223,7 +252,7 @@ std::optional<Json> RunStore::load_unit(const std::string& unit_id) const {
   return std::move(trace).value();
 }
 
-void RunStore::rewrite_indexes_locked() {
+RunStore::IndexFiles RunStore::render_indexes_locked() const {
   Json manifest = Json::object();
   manifest["format"] = "bakeoff-run/1";
   if (!run_info_.contains("harness")) {
@@ -246,11 +275,15 @@ void RunStore::rewrite_indexes_locked() {
   Json units = Json::object();
   for (const auto& [id, entry] : entries_) units[id] = entry;
   manifest["units"] = std::move(units);
-  write_file_atomic(dir_ / "manifest.json", manifest.dump(2) + "\n");
+  IndexFiles files;
+  files.manifest = manifest.dump(2) + "\n";
+  for (const auto& [id, lines] : step_lines_) files.steps += lines;
+  return files;
+}
 
-  std::string steps;
-  for (const auto& [id, lines] : step_lines_) steps += lines;
-  write_file_atomic(dir_ / "steps.jsonl", steps);
+void RunStore::write_indexes(const IndexFiles& files) const {
+  write_file_atomic(dir_ / "manifest.json", files.manifest);
+  write_file_atomic(dir_ / "steps.jsonl", files.steps);
 }
 
 }  // namespace bakeoff::store

@@ -2,6 +2,8 @@
 // trace per unit, the manifest and the steps index, all written atomically under an exclusive
 // lock, plus the merge of several run directories (shards) into one.
 #pragma once
+#include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -61,12 +63,26 @@ class RunStore {
   const std::vector<std::string>& load_warnings() const { return load_warnings_; }
 
  private:
+  struct IndexFiles {
+    std::string manifest;
+    std::string steps;
+  };
   RunStore(std::filesystem::path dir, int lock_fd);
-  void rewrite_indexes_locked();
+  // manifest.json and steps.jsonl as the recorded state says (under mutex_).
+  IndexFiles render_indexes_locked() const;
+  void write_indexes(const IndexFiles& files) const;
+  // Returns once manifest.json and steps.jsonl hold, durably, every change recorded before the
+  // call. One caller writes them (outside the lock) for all who arrive meanwhile: units that
+  // finish together share a rewrite instead of queueing one each (group commit).
+  void commit_indexes(std::unique_lock<std::mutex>& lock);
 
   std::filesystem::path dir_;
   int lock_fd_ = -1;
   mutable std::mutex mutex_;
+  std::condition_variable committed_cv_;
+  uint64_t changes_ = 0;     // changes to the indexes recorded so far (guarded by mutex_)
+  uint64_t committed_ = 0;   // changes_ as of the last durable rewrite (guarded by mutex_)
+  bool committing_ = false;  // a rewrite is being written (guarded by mutex_)
   Json run_info_ = Json::object();
   std::string created_at_;
   std::map<std::string, Json> entries_;            // unit id -> manifest entry

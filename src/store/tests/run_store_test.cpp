@@ -2,6 +2,9 @@
 
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "common/files.h"
 #include "common/sha256.h"
@@ -90,6 +93,39 @@ TEST(RunStore, WriteUnitWritesTraceManifestAndSteps) {
                 f.path().extension() == ".json")
         << name;
   }
+}
+
+// Units that finish together share index rewrites; still, when write_unit returns, the files
+// on disk list that unit (and its steps) whichever thread wrote them.
+TEST(RunStore, ConcurrentWriteUnitsAreEachInTheIndexesOnReturn) {
+  ScratchDir tmp;
+  auto store = RunStore::open(tmp.path);
+  ASSERT_TRUE(store);
+  constexpr int kThreads = 8;
+  constexpr int kUnitsPerThread = 4;
+  std::vector<std::string> problems(kThreads);
+  std::vector<std::thread> threads;
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int k = 1; k <= kUnitsPerThread; ++k) {
+        Json trace = make_trace("control", "memory", t * kUnitsPerThread + k);
+        (*store)->write_unit(trace);
+        const std::string id = trace["unit_id"];
+        Json manifest = Json::parse(read_file(tmp.path / "manifest.json"));
+        if (!manifest["units"].contains(id)) problems[t] += id + " not in manifest.json; ";
+        if (read_file(tmp.path / "steps.jsonl").find("\"" + id + "\"") == std::string::npos) {
+          problems[t] += id + " not in steps.jsonl; ";
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& p : problems) EXPECT_EQ(p, "");
+  Json manifest = Json::parse(read_file(tmp.path / "manifest.json"));
+  EXPECT_EQ(manifest["units"].size(), static_cast<size_t>(kThreads) * kUnitsPerThread);
+  (*store)->set_run_info(Json{{"command", "sweep"}});
+  EXPECT_EQ(Json::parse(read_file(tmp.path / "manifest.json"))["command"], "sweep");
 }
 
 TEST(RunStore, ReopenRebuildsManifestFromUnitsAndIgnoresGarbage) {
