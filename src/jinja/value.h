@@ -37,6 +37,8 @@ struct StrObj;
 struct ListObj;
 struct DictObj;
 
+inline constexpr char kGlobalIdentities[16] = {};
+
 struct Value {
   Kind kind = Kind::Undefined;
   bool safe = false;  // a Markup string (from |safe): changes + and % (escapes the other side)
@@ -142,8 +144,8 @@ struct Value {
   const void* identity() const {
     if (borrowed) return jref;
     if (obj) return obj.get();
-    // A global function (range, namespace, …) is its id.
-    if (kind == Kind::Callable) return reinterpret_cast<const void*>(static_cast<uintptr_t>(i + 1));
+    // A global function (range, namespace, …: a handful) is its id's place in a table.
+    if (kind == Kind::Callable) return &kGlobalIdentities[static_cast<size_t>(i) % 16];
     return kind == Kind::String || kind == Kind::Undefined ? static_cast<const void*>(sref)
                                                            : nullptr;
   }
