@@ -28,15 +28,15 @@ void write_all(int fd, std::string_view bytes, const std::filesystem::path& path
   }
 }
 
-void fsync_dir(const std::filesystem::path& dir) {
-  int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
+}  // namespace
+
+void sync_directory(const std::filesystem::path& dir) {
+  int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd >= 0) {
     ::fsync(fd);
     ::close(fd);
   }
 }
-
-}  // namespace
 
 std::string read_file(const std::filesystem::path& path) {
   auto content = read_file_if_exists(path);
@@ -58,7 +58,7 @@ std::optional<std::string> read_file_if_exists(const std::filesystem::path& path
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view bytes,
                        Durability durability) {
-  const bool sync = durability == Durability::durable;
+  const bool sync = durability != Durability::process_crash_safe;
   static std::atomic<unsigned> counter{0};
   auto dir = path.parent_path();
   if (!dir.empty()) std::filesystem::create_directories(dir);
@@ -80,7 +80,7 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view bytes
     ::unlink(tmp.c_str());
     throw err;
   }
-  if (sync) fsync_dir(dir);
+  if (durability == Durability::durable) sync_directory(dir);
 }
 
 }  // namespace bakeoff

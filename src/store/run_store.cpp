@@ -198,7 +198,10 @@ void RunStore::write_unit(const Json& trace) {
   }
   std::string lines = steps_lines_of(trace);
   Json entry = manifest_entry(trace);
-  write_file_atomic(dir_ / "units" / (id + ".json"), trace.dump(2) + "\n");
+  // Flushed now; the rename into units/ is made durable by the index commit below, which flushes
+  // units/ before writing indexes that list this unit.
+  write_file_atomic(dir_ / "units" / (id + ".json"), trace.dump(2) + "\n",
+                    Durability::contents_durable);
   std::unique_lock lock(mutex_);
   entries_[id] = std::move(entry);
   step_lines_[id] = std::move(lines);
@@ -282,8 +285,12 @@ RunStore::IndexFiles RunStore::render_indexes_locked() const {
 }
 
 void RunStore::write_indexes(const IndexFiles& files) const {
-  write_file_atomic(dir_ / "manifest.json", files.manifest);
-  write_file_atomic(dir_ / "steps.jsonl", files.steps);
+  // Every unit file renamed into units/ before this call is listed by these indexes: one flush
+  // of units/ makes all their renames durable, then one of the run directory both indexes'.
+  sync_directory(dir_ / "units");
+  write_file_atomic(dir_ / "manifest.json", files.manifest, Durability::contents_durable);
+  write_file_atomic(dir_ / "steps.jsonl", files.steps, Durability::contents_durable);
+  sync_directory(dir_);
 }
 
 }  // namespace bakeoff::store

@@ -70,10 +70,12 @@ class RunStore {
   RunStore(std::filesystem::path dir, int lock_fd);
   // manifest.json and steps.jsonl as the recorded state says (under mutex_).
   IndexFiles render_indexes_locked() const;
+  // Flushes units/ (the renames of unit files written so far), then writes both indexes durably.
   void write_indexes(const IndexFiles& files) const;
   // Returns once manifest.json and steps.jsonl hold, durably, every change recorded before the
-  // call. One caller writes them (outside the lock) for all who arrive meanwhile: units that
-  // finish together share a rewrite instead of queueing one each (group commit).
+  // call, and the unit files they list are durable too. One caller writes them (outside the
+  // lock) for all who arrive meanwhile: units that finish together share the flushes instead of
+  // queueing their own (group commit).
   void commit_indexes(std::unique_lock<std::mutex>& lock);
 
   std::filesystem::path dir_;
