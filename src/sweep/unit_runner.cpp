@@ -2,14 +2,39 @@
 // and tasks libraries.
 #include <fmt/core.h>
 
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
 #include "sweep/sweep.h"
 #include "tasks/task.h"
 
 namespace bakeoff::sweep {
 
 UnitRunner arm_unit_runner(ArmRunnerConfig config) {
-  return [config](const UnitSpec& unit, const loop::BlobSink& blobs) -> Json {
-    auto task = tasks::load_task(unit.task, config.tasks_dir);
+  // Every unit of a task runs the same task, so each is loaded (read, parsed, hashed) once per
+  // runner, not once per unit; units running at once share it read-only.
+  struct LoadedTasks {
+    std::mutex mutex;
+    std::map<std::string, std::shared_ptr<const Result<tasks::Task>>, std::less<>> by_id;
+  };
+  auto loaded = std::make_shared<LoadedTasks>();
+  return [config = std::move(config), loaded](const UnitSpec& unit,
+                                              const loop::BlobSink& blobs) -> Json {
+    std::shared_ptr<const Result<tasks::Task>> entry;
+    {
+      std::lock_guard lock(loaded->mutex);
+      auto& slot = loaded->by_id[unit.task];
+      if (!slot) {
+        slot = std::make_shared<const Result<tasks::Task>>(
+            tasks::load_task(unit.task, config.tasks_dir));
+      }
+      entry = slot;
+    }
+    const Result<tasks::Task>& task = *entry;
     if (!task) {
       return error_trace(unit, "error:task",
                          fmt::format("task {}: {}", unit.task, task.error().message));
