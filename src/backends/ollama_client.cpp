@@ -63,29 +63,41 @@ bool read_count(const Json& chunk, const char* key, int64_t& out, std::string& p
   return true;
 }
 
+// Where a reply line's field sits, for error messages; formatted only when one is needed
+// (every line of a streamed reply passes through here).
+struct Where {
+  int line = 0;
+  uint64_t offset = 0;
+  std::string_view field_prefix;  // "" or "message."
+
+  std::string str() const {
+    return fmt::format("line {} of the reply (byte offset {}): {}", line, offset, field_prefix);
+  }
+};
+
 bool append_text(const Json& obj, const char* key, std::string& out, std::string& problem,
-                 std::string_view where) {
+                 const Where& where) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return true;
   if (!it->is_string()) {
-    problem = fmt::format("{}\"{}\" is {}, not a string", where, key, it->type_name());
+    problem = fmt::format("{}\"{}\" is {}, not a string", where.str(), key, it->type_name());
     return false;
   }
   out += it->get_ref<const std::string&>();
   return true;
 }
 
-bool append_tool_calls(const Json& obj, Json& out, std::string& problem, std::string_view where) {
+bool append_tool_calls(const Json& obj, Json& out, std::string& problem, const Where& where) {
   auto it = obj.find("tool_calls");
   if (it == obj.end() || it->is_null()) return true;
   if (!it->is_array()) {
-    problem = fmt::format("{}\"tool_calls\" is {}, not an array", where, it->type_name());
+    problem = fmt::format("{}\"tool_calls\" is {}, not an array", where.str(), it->type_name());
     return false;
   }
   for (const Json& call : *it) {
     if (!call.is_object() || !call.contains("function") || !call["function"].is_object()) {
       problem = fmt::format("{}\"tool_calls\" holds an entry without a \"function\" object: {}",
-                            where, call.dump());
+                            where.str(), call.dump());
       return false;
     }
     out.push_back(call);
@@ -154,16 +166,17 @@ void StreamAccumulator::process_line(std::string_view line) {
     return;
   }
   std::string problem;
-  std::string where = fmt::format("line {} of the reply (byte offset {}): ", line_no_, consumed_);
+  const Where where{line_no_, consumed_, ""};
+  const Where in_message{line_no_, consumed_, "message."};
   bool ok = true;
   if (auto m = chunk.find("message"); m != chunk.end() && !m->is_null()) {
     if (!m->is_object()) {
-      problem = where + "\"message\" is not an object";
+      problem = where.str() + "\"message\" is not an object";
       ok = false;
     } else {
-      ok = append_text(*m, "content", reply_.content, problem, where + "message.") &&
-           append_text(*m, "thinking", reply_.thinking, problem, where + "message.") &&
-           append_tool_calls(*m, reply_.tool_calls, problem, where + "message.");
+      ok = append_text(*m, "content", reply_.content, problem, in_message) &&
+           append_text(*m, "thinking", reply_.thinking, problem, in_message) &&
+           append_tool_calls(*m, reply_.tool_calls, problem, in_message);
     }
   }
   ok = ok && append_text(chunk, "response", reply_.content, problem, where) &&
@@ -176,7 +189,7 @@ void StreamAccumulator::process_line(std::string_view line) {
        read_count(chunk, "load_duration", reply_.load_duration, count_problem) &&
        read_count(chunk, "prompt_eval_duration", reply_.prompt_eval_duration, count_problem) &&
        read_count(chunk, "eval_duration", reply_.eval_duration, count_problem);
-  if (!count_problem.empty()) problem = where + count_problem;
+  if (!count_problem.empty()) problem = where.str() + count_problem;
   if (!ok) {
     fail("malformed_body", problem);
     return;
