@@ -11,6 +11,7 @@
 #include <limits>
 #include <mutex>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -63,10 +64,15 @@ class ElasticTaskQueue final : public httplib::TaskQueue {
     // Idle workers not yet woken count in idle_, so more queued jobs than idle workers means
     // one of these jobs would wait.
     if (jobs_.size() > idle_) {
-      workers_.emplace_back([this] { work(); });
-    } else {
-      cv_.notify_one();
+      try {
+        workers_.emplace_back([this] { work(); });
+        return;
+      } catch (const std::system_error&) {
+        // No thread to be had (a process limit): the job waits for a busy worker, as it
+        // would in a fixed pool, rather than the exception ending the accept loop.
+      }
     }
+    cv_.notify_one();
   }
 
   void shutdown() override {
