@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -19,10 +20,17 @@ void append_escaped_u(std::string& out, unsigned cp) {
   out += buf;
 }
 
-void dump_string(std::string& out, const std::string& s, bool ensure_ascii) {
+void dump_string(std::string& out, std::string_view s, bool ensure_ascii) {
   out += '"';
   size_t i = 0;
   while (i < s.size()) {
+    // A run that needs no escape (most of any text) is copied whole.
+    const size_t run = unicode::plain_ascii_run(s, i, '"');
+    if (run > i) {
+      out.append(s.data() + i, run - i);
+      i = run;
+      if (i == s.size()) break;
+    }
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
@@ -68,7 +76,7 @@ void dump_string(std::string& out, const std::string& s, bool ensure_ascii) {
         append_escaped_u(out, cp);
       }
     } else {
-      out.append(s, i, len);
+      out.append(s.data() + i, len);
     }
     i += len;
   }
@@ -126,6 +134,43 @@ struct Dumper {
     stack.push_back(v.identity());
   }
 
+  // A list or (unsorted) dict of the context, written from the Json without converting it:
+  // `tools | tojson`. Same bytes as the general path: items in order, keys are strings.
+  void dump_json_container(const Value& v, const Json& j, int level) {
+    const bool array = j.is_array();
+    if (j.empty()) {
+      out += array ? "[]" : "{}";
+      return;
+    }
+    enter(v);
+    out += array ? '[' : '{';
+    if (opt.indent) newline(level + 1);
+    bool first = true;
+    auto separate = [&] {
+      if (!first) {
+        out += item_sep;
+        if (opt.indent) newline(level + 1);
+      }
+      first = false;
+    };
+    if (array) {
+      for (const auto& item : j) {
+        separate();
+        dump(from_json(item), level + 1);
+      }
+    } else {
+      for (const auto& [key, item] : j.get_ref<const Json::object_t&>()) {
+        separate();
+        dump_string(out, key, opt.ensure_ascii);
+        out += key_sep;
+        dump(from_json(item), level + 1);
+      }
+    }
+    if (opt.indent) newline(level);
+    out += array ? ']' : '}';
+    stack.pop_back();
+  }
+
   void dump(const Value& v, int level) {
     switch (v.kind) {
       case Kind::None:
@@ -149,6 +194,10 @@ struct Dumper {
           fail("runtime",
                fmt::format("TypeError: Object of type {} is not JSON serializable", type_name(v)));
         }
+        if (const Json* j = v.json_source()) {
+          dump_json_container(v, *j, level);
+          return;
+        }
         const auto& items = v.list_obj().items;
         if (items.empty()) {
           out += "[]";
@@ -170,6 +219,10 @@ struct Dumper {
         return;
       }
       case Kind::Dict: {
+        if (const Json* j = v.json_source(); j != nullptr && !opt.sort_keys) {
+          dump_json_container(v, *j, level);
+          return;
+        }
         const auto& items = v.dict_obj().items;
         if (items.empty()) {
           out += "{}";

@@ -32,6 +32,10 @@ std::string swapcase(std::string_view s);
 bool is_upper(std::string_view s);
 bool is_lower(std::string_view s);
 
+// The end of the run of bytes from `from` on that a quoted string literal (Python repr, JSON)
+// copies unchanged: printable ASCII other than `quote` and backslash. Eight bytes at a time.
+size_t plain_ascii_run(std::string_view s, size_t from, char quote);
+
 // Python str.strip/lstrip/rstrip: chars == nullptr strips Unicode whitespace.
 std::string_view strip(std::string_view s, const std::string* chars, bool left, bool right);
 

@@ -316,12 +316,7 @@ void append_str_repr(std::string& out, const std::string& s) {
   size_t i = 0;
   while (i < s.size()) {
     // A run of printable ASCII that needs no escape is copied whole (most of any text).
-    size_t run = i;
-    while (run < s.size()) {
-      const auto b = static_cast<unsigned char>(s[run]);
-      if (b < 0x20 || b >= 0x7f || b == static_cast<unsigned char>(quote) || b == '\\') break;
-      ++run;
-    }
+    const size_t run = unicode::plain_ascii_run(s, i, quote);
     if (run > i) {
       out.append(s, i, run - i);
       i = run;

@@ -126,6 +126,22 @@ TEST(Errors, RuntimeErrorPointsAtTheExpression) {
   EXPECT_EQ(error_of("{{ missing.x }}").message, "'missing' is undefined");
 }
 
+// Missing keys and attributes of context data are answered without building their message;
+// the message (jinja2's) appears when the undefined value is used.
+TEST(Errors, MissingAttributesOfContextDataNameWhatIsMissing) {
+  const Json ctx = {{"m", {{"role", "user"}, {"content", "hi"}}}, {"l", Json::array({1, 2})}};
+  EXPECT_EQ(error_of("{{ m.nope.x }}", ctx).message, "'dict object' has no attribute 'nope'");
+  EXPECT_EQ(error_of("{{ m['nope'] + 1 }}", ctx).message, "'dict object' has no attribute 'nope'");
+  EXPECT_EQ(error_of("{% for c in m.content %}{{ c['type'].x }}{% endfor %}", ctx).message,
+            "'str object' has no attribute 'type'");
+  EXPECT_EQ(error_of("{{ l.first.x }}", ctx).message, "'list object' has no attribute 'first'");
+  EXPECT_EQ(error_of("{{ unset + 1 }}", ctx).message, "'unset' is undefined");
+  // A name that is a method, mutator or private goes through the full rules.
+  EXPECT_EQ(render("{{ m.items is defined }}{{ m['get'] is defined }}", ctx), "TrueTrue");
+  EXPECT_EQ(error_of("{{ m.update({}) }}", ctx).kind, "security");
+  EXPECT_EQ(render("{{ m.nope is defined }}{{ m.role }}", ctx), "Falseuser");
+}
+
 TEST(Errors, RaiseExceptionSurfacesItsMessage) {
   TemplateError e =
       error_of("{% if messages|length == 0 %}{{ raise_exception('No messages!') }}{% endif %}",
