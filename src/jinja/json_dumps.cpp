@@ -134,15 +134,36 @@ struct Dumper {
     stack.push_back(v.identity());
   }
 
-  // A list or (unsorted) dict of the context, written from the Json without converting it:
-  // `tools | tojson`. Same bytes as the general path: items in order, keys are strings.
+  // A list or (unsorted) dict of the context, written straight from the Json without
+  // converting it to values: `tools | tojson`. Same bytes as dump() of the converted data: items
+  // in order, keys are strings, numbers as from_json() reads them. Json cannot contain itself,
+  // so only the depth is checked.
   void dump_json_container(const Value& v, const Json& j, int level) {
+    enter(v);
+    dump_json(j, level);
+    stack.pop_back();
+  }
+
+  void dump_json(const Json& j, int level) {
+    switch (j.type()) {
+      case Json::value_t::string:
+        dump_string(out, j.get_ref<const std::string&>(), opt.ensure_ascii);
+        return;
+      case Json::value_t::array:
+      case Json::value_t::object:
+        break;
+      default:
+        dump(from_json(j), level);  // a scalar: converts without allocating
+        return;
+    }
     const bool array = j.is_array();
     if (j.empty()) {
       out += array ? "[]" : "{}";
       return;
     }
-    enter(v);
+    if (stack.size() + static_cast<size_t>(level) > 500) {
+      fail("limit", "maximum recursion depth exceeded in tojson");
+    }
     out += array ? '[' : '{';
     if (opt.indent) newline(level + 1);
     bool first = true;
@@ -156,19 +177,18 @@ struct Dumper {
     if (array) {
       for (const auto& item : j) {
         separate();
-        dump(from_json(item), level + 1);
+        dump_json(item, level + 1);
       }
     } else {
       for (const auto& [key, item] : j.get_ref<const Json::object_t&>()) {
         separate();
         dump_string(out, key, opt.ensure_ascii);
         out += key_sep;
-        dump(from_json(item), level + 1);
+        dump_json(item, level + 1);
       }
     }
     if (opt.indent) newline(level);
     out += array ? ']' : '}';
-    stack.pop_back();
   }
 
   void dump(const Value& v, int level) {
