@@ -2,11 +2,13 @@
 // templates, options, and concurrency. Expected strings were checked against Python jinja2.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "jinja/jinja.h"
+#include "jinja/unicode.h"
 
 namespace {
 
@@ -277,6 +279,32 @@ TEST(Hostile, MalformedInputNeverCrashes) {
       (void)r;
     } else {
       EXPECT_FALSE(t.error().message.empty()) << in;
+    }
+  }
+}
+
+// The word-at-a-time scan that quoting (repr, tojson) relies on agrees with a byte-by-byte one
+// wherever the first special byte falls relative to the 8-byte words.
+TEST(Unicode, PlainAsciiRunMatchesAByteByByteScan) {
+  auto naive = [](std::string_view s, size_t from, char quote) {
+    size_t i = from;
+    while (i < s.size()) {
+      const auto b = static_cast<unsigned char>(s[i]);
+      if (b < 0x20 || b >= 0x7F || b == static_cast<unsigned char>(quote) || b == '\\') break;
+      ++i;
+    }
+    return i;
+  };
+  std::mt19937 rng(7);
+  const std::string specials = std::string("\"'\\\x7f\x1f\n\xc3\xa9\x80", 9);
+  for (int round = 0; round < 5000; ++round) {
+    std::string s(rng() % 40, 'a');
+    for (auto& c : s) c = static_cast<char>(0x20 + rng() % 0x5F);
+    if (!s.empty() && rng() % 4 != 0) s[rng() % s.size()] = specials[rng() % specials.size()];
+    const size_t from = s.empty() ? 0 : rng() % s.size();
+    for (char quote : {'"', '\''}) {
+      ASSERT_EQ(bakeoff::jinja::unicode::plain_ascii_run(s, from, quote), naive(s, from, quote))
+          << "string " << s << " from " << from << " quote " << quote;
     }
   }
 }
