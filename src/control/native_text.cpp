@@ -71,12 +71,16 @@ std::string python_float(double v, const ValueStyle& style) {
   return sign + out;
 }
 
-// Length in bytes of a Unicode whitespace code point at s[i] (0 if none). `python` adds the
-// information separators \x1c-\x1f that Python treats as whitespace and Go does not.
+// Whether an ASCII byte is whitespace; `python` adds the information separators \x1c-\x1f that
+// Python treats as whitespace and Go does not.
+bool ascii_space(unsigned char c, bool python) {
+  return c == ' ' || (c >= 0x09 && c <= 0x0d) || (python && c >= 0x1c && c <= 0x1f);
+}
+
+// Length in bytes of a Unicode whitespace code point at s[i] (0 if none).
 size_t space_len(std::string_view s, size_t i, bool python) {
   auto c = static_cast<unsigned char>(s[i]);
-  if (c == ' ' || (c >= 0x09 && c <= 0x0d)) return 1;
-  if (python && c >= 0x1c && c <= 0x1f) return 1;
+  if (c < 0x80) return ascii_space(c, python) ? 1 : 0;
   auto at = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0; };
   if (c == 0xc2 && (at(1) == 0x85 || at(1) == 0xa0)) return 2;
   if (c == 0xe1 && at(1) == 0x9a && at(2) == 0x80) return 3;  // U+1680
@@ -100,6 +104,12 @@ std::string trim_with(std::string_view s, bool python) {
   }
   size_t end = begin, i = begin;
   while (i < s.size()) {
+    // ASCII, most of every prompt, decided inline; the same answer space_len would give.
+    if (auto c = static_cast<unsigned char>(s[i]); c < 0x80) {
+      ++i;
+      if (!ascii_space(c, python)) end = i;
+      continue;
+    }
     size_t n = space_len(s, i, python);
     if (n == 0) {
       auto c = static_cast<unsigned char>(s[i]);
