@@ -90,6 +90,9 @@ TEST(OllamaClientTest, StreamedChatAccumulatesAcrossChunksAndSplitLines) {
   Loopback lb;
   lb.server().Post("/api/chat", [&](const httplib::Request& req, httplib::Response& res) {
     EXPECT_EQ(Json::parse(req.body)["stream"], true);
+    // Each element is one chunk on the wire; adjacent literals without a comma are one chunk
+    // carrying several (partial) lines, on purpose.
+    // NOLINTBEGIN(bugprone-suspicious-missing-comma)
     stream_pieces(
         res,
         {R"({"message":{"role":"assistant","content":"","thinking":"let me "},"done":false})"
@@ -108,6 +111,7 @@ TEST(OllamaClientTest, StreamedChatAccumulatesAcrossChunksAndSplitLines) {
          R"("name":"g","arguments":{}}}]},"done":true,"done_reason":"stop","total_duration":9,)"
          R"("load_duration":1,"prompt_eval_count":122,"prompt_eval_duration":3,"eval_count":33,)"
          R"("eval_duration":5})"});  // no trailing newline on the last line
+    // NOLINTEND(bugprone-suspicious-missing-comma)
   });
   OllamaClient client(lb.url(), 5);
   auto r = client.chat(Json{{"model", "m"}}, true);

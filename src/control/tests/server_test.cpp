@@ -33,6 +33,11 @@ class ServerTest : public ::testing::Test {
   }
   void TearDown() override {
     if (server_) server_->stop();
+    server_.reset();
+    std::error_code ec;  // the server's model directory (its GGUF and template) is ours to remove
+    std::filesystem::remove_all(std::filesystem::temp_directory_path() /
+                                    ("bakeoff-control-test-" + std::to_string(::getpid())),
+                                ec);
   }
   httplib::Result post(const std::string& path, const Json& body) {
     return client_->Post(path.c_str(), body.dump(), "application/json");
