@@ -49,13 +49,6 @@ std::string spread_link(const Json& s, const std::string& href) {
   return fmt::format("<a href=\"{}\">{}</a>", html_escape(href), html_escape(text));
 }
 
-const analysis::UnitRecord* find_unit(const analysis::RunData& run, const std::string& id) {
-  for (const auto& u : run.units) {
-    if (u.unit_id == id) return &u;
-  }
-  return nullptr;
-}
-
 // The last step's anchor of a unit (where its step count and halt were decided).
 std::string last_step_href(const analysis::UnitRecord& u) {
   size_t n = u.trace.is_null() ? 0 : u.trace["turns"].size();
