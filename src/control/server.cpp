@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -42,6 +43,14 @@ struct Server::Impl {
   int port = 0;
   bool running = false;
   int listen_fd = -1;  // the listening socket, seen through set_socket_options
+  // The temporary model directory this server made (no model_dir given): removed on stop().
+  std::filesystem::path owned_dir;
+  void remove_owned_dir() {
+    if (owned_dir.empty()) return;
+    std::error_code ec;
+    std::filesystem::remove_all(owned_dir, ec);
+    owned_dir.clear();
+  }
 };
 
 namespace {
@@ -167,12 +176,20 @@ Result<int> Server::try_start() {
   impl_->state.faults = *faults;
   impl_->state.latency = *latency;
   std::filesystem::path dir = impl_->options.model_dir;
-  if (dir.empty())
-    dir = std::filesystem::temp_directory_path() / fmt::format("bakeoff-serve-{}", ::getpid());
+  if (dir.empty()) {
+    // One directory per server (a process may run several), removed when it stops.
+    static std::atomic<int> instances{0};
+    dir = std::filesystem::temp_directory_path() /
+          fmt::format("bakeoff-serve-{}-{}", ::getpid(), instances.fetch_add(1));
+    impl_->owned_dir = dir;
+  }
   impl_->state.models.clear();
   for (const auto& m : served_models()) {
     auto entry = write_model_file(m, dir);
-    if (!entry) return entry.error();
+    if (!entry) {
+      impl_->remove_owned_dir();
+      return entry.error();
+    }
     impl_->state.models.push_back(*entry);
   }
   install_routes(impl_->http, impl_->state);
@@ -193,8 +210,12 @@ Result<int> Server::try_start() {
   int port = impl_->options.port;
   if (port == 0) {
     port = impl_->http.bind_to_any_port(host);
-    if (port <= 0) return Error{"bind", fmt::format("cannot bind {} on an ephemeral port", host)};
+    if (port <= 0) {
+      impl_->remove_owned_dir();
+      return Error{"bind", fmt::format("cannot bind {} on an ephemeral port", host)};
+    }
   } else if (!impl_->http.bind_to_port(host, port)) {
+    impl_->remove_owned_dir();
     return Error{"bind",
                  fmt::format("cannot bind {}:{} (in use, or not a local address?)", host, port)};
   }
@@ -216,10 +237,13 @@ void Server::start() {
 }
 
 void Server::stop() {
-  if (!impl_ || !impl_->running) return;
-  impl_->http.stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
-  impl_->running = false;
+  if (!impl_) return;
+  if (impl_->running) {
+    impl_->http.stop();
+    if (impl_->thread.joinable()) impl_->thread.join();
+    impl_->running = false;
+  }
+  impl_->remove_owned_dir();
 }
 
 int Server::port() const {

@@ -18,7 +18,8 @@ struct ServerOptions {
   int port = 0;                     // 0: an ephemeral port
   std::vector<std::string> faults;  // fault ids (faults.h)
   std::string latency = "none";     // latency model spec (see `bakeoff serve --help`)
-  std::string model_dir;            // where the model GGUFs are written ("": a temp dir)
+  std::string model_dir;            // where the model GGUFs are written ("": a temp dir of
+                                    // the server's own, removed when it stops)
 };
 
 // The models the server offers. Small ones render with the E2B/E4B generation prompt, large

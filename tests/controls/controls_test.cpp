@@ -20,7 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct SweepRun {
+// (clang-tidy reads Json's constructors as throwing in the implicit special members.)
+struct SweepRun {  // NOLINT(bugprone-exception-escape)
   int status = -1;
   std::string output;
   Json compare;
@@ -146,6 +147,18 @@ INSTANTIATE_TEST_SUITE_P(EveryFault, PositiveControl, ::testing::ValuesIn(all_fa
                            for (char c : info.param) name += c == '-' ? '_' : c;
                            return name;
                          });
+
+// The sweeps' run directories (under one directory per test process) go when the tests end.
+class RemoveRunDirectories : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(fs::temp_directory_path() / ("bakeoff-controls-" + std::to_string(::getpid())),
+                   ec);
+  }
+};
+const auto* const kRemoveRunDirectories =
+    ::testing::AddGlobalTestEnvironment(new RemoveRunDirectories);
 
 }  // namespace
 }  // namespace bakeoff::control
