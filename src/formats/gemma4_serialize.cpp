@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/python_text.h"
 #include "formats/gemma4.h"
 #include "formats/gemma4_args.h"
 #include "formats/python_text.h"
@@ -71,7 +72,7 @@ std::string python_str(const Json& v) {
     case Json::value_t::number_unsigned:
       return std::to_string(v.get<uint64_t>());
     case Json::value_t::number_float:
-      return formats::detail::python_float_repr(v.get<double>());
+      return python_float_repr(v.get<double>());
     default:
       return python_repr(v);
   }

@@ -12,7 +12,7 @@
 
 #include <fmt/core.h>
 
-#include "formats/python_text.h"
+#include "common/python_text.h"
 
 namespace bakeoff::formats::hermes {
 namespace {
@@ -250,43 +250,6 @@ class HermesStreamParser final : public StreamParser {
   ParsedCompletion out_;
 };
 
-void append_json_string(std::string& out, const std::string& s) {
-  out += '"';
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (u < 0x20) {
-          out += fmt::format("\\u{:04x}", u);
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
-
 void append_python_json(std::string& out, const Json& v) {
   switch (v.type()) {
     case Json::value_t::null:
@@ -296,7 +259,7 @@ void append_python_json(std::string& out, const Json& v) {
       out += v.get<bool>() ? "true" : "false";
       return;
     case Json::value_t::string:
-      append_json_string(out, v.get<std::string>());
+      append_json_string(out, v.get_ref<const std::string&>(), /*ensure_ascii=*/false);
       return;
     case Json::value_t::number_integer:
       out += std::to_string(v.get<int64_t>());
@@ -312,7 +275,7 @@ void append_python_json(std::string& out, const Json& v) {
       else if (std::isinf(d))
         out += d < 0 ? "-Infinity" : "Infinity";
       else
-        out += formats::detail::python_float_repr(d);
+        append_python_float_repr(out, d);
       return;
     }
     case Json::value_t::array: {
@@ -330,7 +293,7 @@ void append_python_json(std::string& out, const Json& v) {
       for (auto it = v.begin(); it != v.end(); ++it) {
         if (!first) out += ", ";
         first = false;
-        append_json_string(out, it.key());
+        append_json_string(out, it.key(), /*ensure_ascii=*/false);
         out += ": ";
         append_python_json(out, it.value());
       }

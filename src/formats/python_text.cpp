@@ -1,48 +1,9 @@
 #include "formats/python_text.h"
 #include "common/utf8.h"
 
-#include <charconv>
-#include <cmath>
 #include <string>
 
 namespace bakeoff::formats::detail {
-
-std::string python_float_repr(double value) {
-  if (std::isnan(value)) return "nan";
-  if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
-  // Shortest round-trip digits in scientific form ("-1.2345e+06"); Python repr uses the same
-  // digits (David Gay's mode 0) and only the layout differs.
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
-  std::string_view sci(buf, static_cast<size_t>(res.ptr - buf));
-  std::string sign;
-  if (!sci.empty() && sci.front() == '-') {
-    sign = "-";
-    sci.remove_prefix(1);
-  }
-  size_t e_pos = sci.find('e');
-  std::string_view mantissa = sci.substr(0, e_pos);
-  int exponent = std::stoi(std::string(sci.substr(e_pos + 1)));
-  std::string digits;
-  for (char c : mantissa)
-    if (c != '.') digits += c;
-
-  if (exponent < -4 || exponent >= 16) {
-    std::string out = sign + digits.substr(0, 1);
-    if (digits.size() > 1) out += "." + digits.substr(1);
-    out += exponent < 0 ? "e-" : "e+";
-    std::string exp_digits = std::to_string(exponent < 0 ? -exponent : exponent);
-    if (exp_digits.size() < 2) exp_digits.insert(0, "0");
-    return out + exp_digits;
-  }
-  int point = exponent + 1;  // digits before the decimal point
-  auto ndigits = static_cast<int>(digits.size());
-  if (point <= 0) return sign + "0." + std::string(static_cast<size_t>(-point), '0') + digits;
-  if (point < ndigits)
-    return sign + digits.substr(0, static_cast<size_t>(point)) + "." +
-           digits.substr(static_cast<size_t>(point));
-  return sign + digits + std::string(static_cast<size_t>(point - ndigits), '0') + ".0";
-}
 
 namespace {
 

@@ -1,13 +1,10 @@
-// Python's text forms that chat templates print: str() of a float, str.lower() for dictsort.
+// Python's text forms that chat templates print: str.lower() for dictsort (repr() of a float is
+// common/python_text.h, shared with the Jinja engine).
 #pragma once
 #include <string>
 #include <string_view>
 
 namespace bakeoff::formats::detail {
-
-// Python repr()/str() of a float: shortest round-trip digits, positional for 1e-4 <= |x| < 1e16
-// (always with a '.': 2.0), exponent form otherwise (1e+16, 1e-05, 1.5e-07); inf, -inf, nan.
-std::string python_float_repr(double value);
 
 // Python str.lower() for the sort key of jinja's case-insensitive dictsort. Lowers ASCII,
 // Latin-1, Latin Extended-A, Greek and Cyrillic capitals; other scripts compare as they are.

@@ -2,86 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <string_view>
 
 #include <fmt/format.h>
 
+#include "common/python_text.h"
 #include "jinja/error.h"
 #include "jinja/pyformat.h"
-#include "jinja/unicode.h"
 
 namespace bakeoff::jinja {
 namespace {
-
-void append_escaped_u(std::string& out, unsigned cp) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "\\u%04x", cp);
-  out += buf;
-}
-
-void dump_string(std::string& out, std::string_view s, bool ensure_ascii) {
-  out += '"';
-  size_t i = 0;
-  while (i < s.size()) {
-    // A run that needs no escape (most of any text) is copied whole.
-    const size_t run = unicode::plain_ascii_run(s, i, '"');
-    if (run > i) {
-      out.append(s.data() + i, run - i);
-      i = run;
-      if (i == s.size()) break;
-    }
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        case '\b':
-          out += "\\b";
-          break;
-        case '\f':
-          out += "\\f";
-          break;
-        default:
-          if (c < 0x20 || (ensure_ascii && c == 0x7F)) {
-            append_escaped_u(out, c);
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-      ++i;
-      continue;
-    }
-    size_t len = 1;
-    char32_t cp = unicode::next_code_point(s, i, &len);
-    if (ensure_ascii) {
-      if (cp >= 0x10000) {
-        char32_t v = cp - 0x10000;
-        append_escaped_u(out, 0xD800 | (v >> 10));
-        append_escaped_u(out, 0xDC00 | (v & 0x3FF));
-      } else {
-        append_escaped_u(out, cp);
-      }
-    } else {
-      out.append(s.data() + i, len);
-    }
-    i += len;
-  }
-  out += '"';
-}
 
 void dump_float(std::string& out, double f) {
   if (std::isnan(f)) {
@@ -147,7 +77,7 @@ struct Dumper {
   void dump_json(const Json& j, int level) {
     switch (j.type()) {
       case Json::value_t::string:
-        dump_string(out, j.get_ref<const std::string&>(), opt.ensure_ascii);
+        append_json_string(out, j.get_ref<const std::string&>(), opt.ensure_ascii);
         return;
       case Json::value_t::array:
       case Json::value_t::object:
@@ -182,7 +112,7 @@ struct Dumper {
     } else {
       for (const auto& [key, item] : j.get_ref<const Json::object_t&>()) {
         separate();
-        dump_string(out, key, opt.ensure_ascii);
+        append_json_string(out, key, opt.ensure_ascii);
         out += key_sep;
         dump_json(item, level + 1);
       }
@@ -206,7 +136,7 @@ struct Dumper {
         dump_float(out, v.f);
         return;
       case Kind::String:
-        dump_string(out, v.str(), opt.ensure_ascii);
+        append_json_string(out, v.str(), opt.ensure_ascii);
         return;
       case Kind::List:
       case Kind::Tuple: {
@@ -271,7 +201,7 @@ struct Dumper {
             if (opt.indent) newline(level + 1);
           }
           first = false;
-          dump_string(out, k, opt.ensure_ascii);
+          append_json_string(out, k, opt.ensure_ascii);
           out += key_sep;
           dump(*val, level + 1);
         }

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/python_text.h"
 #include "jinja/error.h"
 #include "jinja/unicode.h"
 #include "jinja/value_ops.h"
@@ -13,59 +14,7 @@
 namespace bakeoff::jinja {
 
 void append_float_repr(std::string& out, double v) {
-  if (std::isnan(v)) {
-    out += "nan";
-    return;
-  }
-  if (std::isinf(v)) {
-    out += v < 0 ? "-inf" : "inf";
-    return;
-  }
-  // Shortest round-trip digits, then Python's rule: fixed notation for 1e-4 <= |v| < 1e16.
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-  std::string_view sci(buf, static_cast<size_t>(res.ptr - buf));
-  bool negative = !sci.empty() && sci[0] == '-';
-  if (negative) sci.remove_prefix(1);
-  size_t epos = sci.find('e');
-  std::string digits;
-  for (char c : sci.substr(0, epos)) {
-    if (c != '.') digits += c;
-  }
-  int exp10 = std::atoi(std::string(sci.substr(epos + 1)).c_str());
-  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
-  int decpt = exp10 + 1;
-  if (negative) out += '-';
-  if (v == 0) {
-    out += "0.0";
-    return;
-  }
-  if (decpt > -4 + 0 && decpt <= 16 && !(decpt <= -4)) {
-    if (decpt <= 0) {
-      out += "0.";
-      out.append(static_cast<size_t>(-decpt), '0');
-      out += digits;
-    } else if (static_cast<size_t>(decpt) >= digits.size()) {
-      out += digits;
-      out.append(static_cast<size_t>(decpt) - digits.size(), '0');
-      out += ".0";
-    } else {
-      out += digits.substr(0, static_cast<size_t>(decpt));
-      out += '.';
-      out += digits.substr(static_cast<size_t>(decpt));
-    }
-    return;
-  }
-  out += digits[0];
-  if (digits.size() > 1) {
-    out += '.';
-    out += digits.substr(1);
-  }
-  int e = decpt - 1;
-  out += e < 0 ? "e-" : "e+";
-  int ae = e < 0 ? -e : e;
-  if (ae < 10) out += '0';
-  out += std::to_string(ae);
+  append_python_float_repr(out, v);
 }
 
 std::string float_repr(double v) {

@@ -1,8 +1,5 @@
 #include "jinja/unicode.h"
 
-#include <cstdint>
-#include <cstring>
-
 #include <locale.h>
 #include <wctype.h>
 
@@ -157,22 +154,6 @@ bool is_ascii(std::string_view s) {
 }
 
 // One code point at s[i]; an invalid byte stands for itself (length 1).
-char32_t next_code_point(std::string_view s, size_t i, size_t* len) {
-  auto c = static_cast<unsigned char>(s[i]);
-  *len = 1;
-  if (c < 0x80) return c;
-  size_t n = c >= 0xF8 ? 0 : c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
-  if (n == 0 || i + n >= s.size()) return c;
-  char32_t cp = c & (0x3F >> n);
-  for (size_t k = 1; k <= n; ++k) {
-    auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return c;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  *len = n + 1;
-  return cp;
-}
-
 std::u32string decode(std::string_view s) {
   std::u32string out;
   out.reserve(s.size());
@@ -364,33 +345,6 @@ std::string_view strip(std::string_view s, const std::string* chars, bool left, 
     while (e > b && drop(cps[e - 1])) --e;
   }
   return s.substr(starts[b], starts[e] - starts[b]);
-}
-
-size_t plain_ascii_run(std::string_view s, size_t from, char quote) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull;
-  constexpr uint64_t kHighs = 0x8080808080808080ull;
-  // Per 64-bit word: is any byte zero / below n (exact as a yes-or-no for n <= 128).
-  auto has_zero = [](uint64_t v) { return ((v - kOnes) & ~v & kHighs) != 0; };
-  auto has_less = [](uint64_t v, uint64_t n) { return ((v - kOnes * n) & ~v & kHighs) != 0; };
-  const uint64_t quotes = kOnes * static_cast<unsigned char>(quote);
-  const uint64_t backslashes = kOnes * static_cast<unsigned char>('\\');
-  const uint64_t deletes = kOnes * 0x7Fu;
-  size_t i = from;
-  while (i + 8 <= s.size()) {
-    uint64_t w = 0;
-    std::memcpy(&w, s.data() + i, 8);
-    if ((w & kHighs) != 0 || has_less(w, 0x20) || has_zero(w ^ quotes) ||
-        has_zero(w ^ backslashes) || has_zero(w ^ deletes)) {
-      break;
-    }
-    i += 8;
-  }
-  while (i < s.size()) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    if (b < 0x20 || b >= 0x7F || b == static_cast<unsigned char>(quote) || b == '\\') break;
-    ++i;
-  }
-  return i;
 }
 
 }  // namespace bakeoff::jinja::unicode

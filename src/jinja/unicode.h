@@ -13,7 +13,9 @@ namespace bakeoff::jinja::unicode {
 bool is_ascii(std::string_view s);
 // Decodes UTF-8; an invalid byte decodes as itself (U+0080..U+00FF) rather than failing.
 std::u32string decode(std::string_view s);
-char32_t next_code_point(std::string_view s, size_t i, size_t* len);
+inline char32_t next_code_point(std::string_view s, size_t i, size_t* len) {
+  return next_utf8_code_point(s, i, len);
+}
 using bakeoff::append_utf8;
 std::string encode(std::u32string_view s);
 size_t length(std::string_view s);  // in code points
@@ -31,10 +33,6 @@ std::string capitalize(std::string_view s);
 std::string swapcase(std::string_view s);
 bool is_upper(std::string_view s);
 bool is_lower(std::string_view s);
-
-// The end of the run of bytes from `from` on that a quoted string literal (Python repr, JSON)
-// copies unchanged: printable ASCII other than `quote` and backslash. Eight bytes at a time.
-size_t plain_ascii_run(std::string_view s, size_t from, char quote);
 
 // Python str.strip/lstrip/rstrip: chars == nullptr strips Unicode whitespace.
 std::string_view strip(std::string_view s, const std::string* chars, bool left, bool right);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/python_text.h"
 #include "jinja/error.h"
 #include "jinja/pyformat.h"
 #include "jinja/unicode.h"
@@ -316,7 +317,7 @@ void append_str_repr(std::string& out, const std::string& s) {
   size_t i = 0;
   while (i < s.size()) {
     // A run of printable ASCII that needs no escape is copied whole (most of any text).
-    const size_t run = unicode::plain_ascii_run(s, i, quote);
+    const size_t run = plain_ascii_run(s, i, quote);
     if (run > i) {
       out.append(s, i, run - i);
       i = run;

@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include "common/files.h"
 #include "common/json.h"
+#include "common/python_text.h"
 #include "common/sha256.h"
 
 namespace bakeoff {
@@ -34,6 +37,35 @@ TEST(Json, KeepsInsertionOrder) {
   j["b"] = 1;
   j["a"] = 2;
   EXPECT_EQ(j.dump(), R"({"b":1,"a":2})");
+}
+
+TEST(PythonFloatRepr, MatchesPythonStr) {
+  EXPECT_EQ(python_float_repr(2.0), "2.0");
+  EXPECT_EQ(python_float_repr(0.1), "0.1");
+  EXPECT_EQ(python_float_repr(1e-05), "1e-05");
+  EXPECT_EQ(python_float_repr(0.0001), "0.0001");
+  EXPECT_EQ(python_float_repr(1e16), "1e+16");
+  EXPECT_EQ(python_float_repr(1e15), "1000000000000000.0");
+  EXPECT_EQ(python_float_repr(1234567.5), "1234567.5");
+  EXPECT_EQ(python_float_repr(-0.0), "-0.0");
+  EXPECT_EQ(python_float_repr(0.0), "0.0");
+  EXPECT_EQ(python_float_repr(1.5e-07), "1.5e-07");
+  EXPECT_EQ(python_float_repr(1.2345678901234568e+17), "1.2345678901234568e+17");
+  EXPECT_EQ(python_float_repr(1e100), "1e+100");
+  EXPECT_EQ(python_float_repr(5e-324), "5e-324");
+  EXPECT_EQ(python_float_repr(123.456), "123.456");
+  EXPECT_EQ(python_float_repr(-3.14), "-3.14");
+  EXPECT_EQ(python_float_repr(std::numeric_limits<double>::infinity()), "inf");
+  EXPECT_EQ(python_float_repr(std::nan("")), "nan");
+}
+
+TEST(PythonText, JsonStringEscapesAsJsonDumps) {
+  std::string out;
+  append_json_string(out, "a\"b\\c\n\t\x01\x7f é 😀", /*ensure_ascii=*/false);
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\t\\u0001\x7f é 😀\"");
+  out.clear();
+  append_json_string(out, "\x7f é 😀", /*ensure_ascii=*/true);
+  EXPECT_EQ(out, "\"\\u007f \\u00e9 \\ud83d\\ude00\"");
 }
 
 }  // namespace

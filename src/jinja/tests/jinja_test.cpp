@@ -7,8 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/python_text.h"
 #include "jinja/jinja.h"
-#include "jinja/unicode.h"
 
 namespace {
 
@@ -303,7 +303,7 @@ TEST(Unicode, PlainAsciiRunMatchesAByteByByteScan) {
     if (!s.empty() && rng() % 4 != 0) s[rng() % s.size()] = specials[rng() % specials.size()];
     const size_t from = s.empty() ? 0 : rng() % s.size();
     for (char quote : {'"', '\''}) {
-      ASSERT_EQ(bakeoff::jinja::unicode::plain_ascii_run(s, from, quote), naive(s, from, quote))
+      ASSERT_EQ(bakeoff::plain_ascii_run(s, from, quote), naive(s, from, quote))
           << "string " << s << " from " << from << " quote " << quote;
     }
   }

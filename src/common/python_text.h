@@ -1,0 +1,23 @@
+// Python's text forms shared by the Jinja engine and the native codecs: repr() of a float,
+// json.dumps' string literal, and the scan both quoting routines use.
+#pragma once
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace bakeoff {
+
+// Python repr()/str() of a float: shortest round-trip digits, positional for 1e-4 <= |x| < 1e16
+// (always with a '.': 2.0), exponent form otherwise (1e+16, 1e-05, 1.5e-07); inf, -inf, nan.
+void append_python_float_repr(std::string& out, double v);
+std::string python_float_repr(double v);
+
+// json.dumps of a str: `"…"` with JSON escapes; with ensure_ascii, non-ASCII as \uXXXX (surrogate
+// pairs above the BMP), else copied as UTF-8.
+void append_json_string(std::string& out, std::string_view s, bool ensure_ascii);
+
+// The end of the run of bytes from `from` on that a quoted string literal (Python repr, JSON)
+// copies unchanged: printable ASCII other than `quote` and backslash. Eight bytes at a time.
+size_t plain_ascii_run(std::string_view s, size_t from, char quote);
+
+}  // namespace bakeoff
