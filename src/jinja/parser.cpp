@@ -251,6 +251,22 @@ void Parser::scan_special_names(MacroDef& m, size_t log_start) {
   }
 }
 
+// The body of a macro or a call block up to `end_tag`: its own scope for `break`/`continue` and
+// for soft block ends, then the special names (varargs, kwargs, caller) it uses.
+void Parser::parse_macro_body(MacroDef& m, const char* end_tag) {
+  size_t log_start = name_log_.size();
+  std::string end;
+  bool saved_soft = soft_;
+  soft_ = false;
+  int saved_loops = loop_depth_;
+  loop_depth_ = 0;
+  m.body = subparse({end_tag}, &end);
+  loop_depth_ = saved_loops;
+  soft_ = saved_soft;
+  end_block();
+  scan_special_names(m, log_start);
+}
+
 StmtPtr Parser::parse_macro() {
   auto s = stmt(StmtKind::Macro, cur());
   next();
@@ -260,17 +276,7 @@ StmtPtr Parser::parse_macro() {
   s->sym = symbol(m.name);
   parse_signature(m);
   end_block();
-  size_t log_start = name_log_.size();
-  std::string end;
-  bool saved_soft = soft_;
-  soft_ = false;
-  int saved_loops = loop_depth_;
-  loop_depth_ = 0;
-  m.body = subparse({"endmacro"}, &end);
-  loop_depth_ = saved_loops;
-  soft_ = saved_soft;
-  end_block();
-  scan_special_names(m, log_start);
+  parse_macro_body(m, "endmacro");
   return s;
 }
 
@@ -284,17 +290,7 @@ StmtPtr Parser::parse_call_block() {
   s->expr = parse_expression(true);
   if (s->expr->kind != ExprKind::Call) error("expected call");
   end_block();
-  size_t log_start = name_log_.size();
-  std::string end;
-  bool saved_soft = soft_;
-  soft_ = false;
-  int saved_loops = loop_depth_;
-  loop_depth_ = 0;
-  m.body = subparse({"endcall"}, &end);
-  loop_depth_ = saved_loops;
-  soft_ = saved_soft;
-  end_block();
-  scan_special_names(m, log_start);
+  parse_macro_body(m, "endcall");
   return s;
 }
 

@@ -151,6 +151,7 @@ class Parser {
   StmtPtr parse_set();
   void parse_signature(MacroDef& m);
   void scan_special_names(MacroDef& m, size_t log_start);
+  void parse_macro_body(MacroDef& m, const char* end_tag);
   StmtPtr parse_macro();
   StmtPtr parse_call_block();
   StmtPtr parse_filter_block();
