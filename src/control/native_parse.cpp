@@ -94,6 +94,15 @@ class Reader {
 
   Json object(size_t& p, int depth) {
     Json obj = Json::object();
+    // The text ended inside the object: the top-level object may lack its final brace (noted),
+    // any other is unclosed.
+    auto ended = [&] {
+      if (depth == 0 && object_to_end_) {
+        notes.missing_final_brace = true;
+        return;
+      }
+      fail(p, "unclosed object");
+    };
     ++p;
     skip_ws(p);
     if (p < t_.size() && t_[p] == '}') {
@@ -103,11 +112,8 @@ class Reader {
     while (true) {
       skip_ws(p);
       if (p >= t_.size()) {
-        if (depth == 0 && object_to_end_) {
-          notes.missing_final_brace = true;
-          return obj;
-        }
-        fail(p, "unclosed object");
+        ended();
+        return obj;
       }
       std::string key;
       if (starts(p, kQuote)) {
@@ -129,11 +135,8 @@ class Reader {
       obj[key] = value(p, depth + 1);
       skip_ws(p);
       if (p >= t_.size()) {
-        if (depth == 0 && object_to_end_) {
-          notes.missing_final_brace = true;
-          return obj;
-        }
-        fail(p, "unclosed object");
+        ended();
+        return obj;
       }
       if (t_[p] == ',') {
         ++p;
