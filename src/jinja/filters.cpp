@@ -276,7 +276,7 @@ Value apply_filter(Interpreter& in, int id, const Value& input, const CallArgs& 
         fail("runtime", "attr() needs a string name");
       if (input.kind == Kind::Dict) {
         if (is_method(input, name->str())) return get_attr(input, name->str());
-        return Value::undefined(fmt::format("'dict object' has no attribute '{}'", name->str()));
+        return Value::undefined(missing_attribute_message("dict object", name->str()));
       }
       return get_attr(input, name->str());
     }

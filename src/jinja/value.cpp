@@ -69,18 +69,34 @@ Value Value::undefined_lazy(const char* pattern, std::string a, std::string b) {
 std::string Value::undefined_message() const {
   if (obj) return static_cast<const UndefinedObj*>(obj.get())->message();
   if (sref != nullptr) {
-    switch (missing_from) {
-      case Kind::Dict:
-        return "'dict object' has no attribute '" + *sref + "'";
-      case Kind::String:
-        return "'str object' has no attribute '" + *sref + "'";
-      case Kind::List:
-        return "'list object' has no attribute '" + *sref + "'";
-      default:
-        return "'" + *sref + "' is undefined";
-    }
+    if (missing_from == Kind::Undefined) return "'" + *sref + "' is undefined";
+    Value owner;
+    owner.kind = missing_from;
+    return missing_attribute_message(attribute_owner_name(owner), *sref);
   }
   return "value is undefined";
+}
+
+const char* attribute_owner_name(const Value& v) {
+  switch (v.kind) {
+    case Kind::Dict:
+      return "dict object";
+    case Kind::List:
+      return "list object";
+    case Kind::String:
+      return "str object";
+    default:
+      return type_name(v);
+  }
+}
+
+std::string missing_attribute_message(std::string_view owner, std::string_view name) {
+  std::string out = "'";
+  out += owner;
+  out += "' has no attribute '";
+  out += name;
+  out += '\'';
+  return out;
 }
 
 bool Value::undefined_is_security() const {

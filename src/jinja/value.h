@@ -251,6 +251,11 @@ void append_repr(std::string& out, const Value& v);
 std::string to_repr(const Value& v);
 // Python type name for messages: 'str', 'list', 'dict', 'int', …
 const char* type_name(const Value& v);
+// How jinja2's undefined-attribute message names the value: 'dict object', 'list object',
+// 'str object' (jinja2's object_type_repr), else the Python type name.
+const char* attribute_owner_name(const Value& v);
+// "'dict object' has no attribute 'name'".
+std::string missing_attribute_message(std::string_view owner, std::string_view name);
 
 // Python ==, with 1 == 1.0 == True and element-wise containers.
 bool py_equal(const Value& a, const Value& b);

@@ -456,12 +456,7 @@ Value missing_attr(const Value& obj, const std::string& name) {
   }
   // Formatted only if the undefined value is ever used: templates probe for missing keys often
   // (`content['type']` on every character of a string content, `tool.function is defined`).
-  return Value::undefined_lazy("'{}' has no attribute '{}'",
-                               obj.kind == Kind::Dict     ? "dict object"
-                               : obj.kind == Kind::List   ? "list object"
-                               : obj.kind == Kind::String ? "str object"
-                                                          : type_name(obj),
-                               name);
+  return Value::undefined_lazy("'{}' has no attribute '{}'", attribute_owner_name(obj), name);
 }
 
 Value bound_method(const Value& self, const std::string& name);
