@@ -11,6 +11,7 @@ namespace bakeoff::arms {
 namespace {
 
 using testing::FakeOllama;
+using testing::movie_tools;
 
 Json history() {
   return Json::parse(R"([
@@ -20,13 +21,6 @@ Json history() {
       "function":{"name":"movie_search","arguments":{"query":"x","year":2016}}}]},
     {"role":"tool","tool_call_id":"call_1","name":"movie_search","content":"[{\"title\":\"Arrival\"}]"}
   ])");
-}
-
-Json tools() {
-  return Json::parse(R"([{"type":"function","function":{"name":"movie_search",
-    "description":"Search movies","parameters":{"type":"object","properties":{
-    "query":{"type":"string","description":"words"},"year":{"type":"integer","description":"y"}},
-    "required":["query"]}}}])");
 }
 
 TEST(ArmSupportTest, OllamaMessagesCarryToolNameIdsAndThinking) {
@@ -160,7 +154,7 @@ TEST(OllamaJsonArmTest, EndToEndSendsOllamaShapesAndCapturesThePrompt) {
   EXPECT_EQ((*facts)["server_version"], "0.33.0-fake");
   EXPECT_EQ((*facts)["model_digest"], "d1g35t");
 
-  ArmStep step = (*arm)->step(history(), tools());
+  ArmStep step = (*arm)->step(history(), movie_tools());
   ASSERT_FALSE(step.halt) << step.halt_detail;
   auto chats = fake.requests_to("/api/chat");
   ASSERT_EQ(chats.size(), 2u);
@@ -172,7 +166,7 @@ TEST(OllamaJsonArmTest, EndToEndSendsOllamaShapesAndCapturesThePrompt) {
   EXPECT_EQ(real["stream"], true);
   EXPECT_EQ(real["options"]["num_ctx"], 8192);
   EXPECT_EQ(real["options"]["temperature"], 0.0);
-  EXPECT_EQ(real["tools"], tools());
+  EXPECT_EQ(real["tools"], movie_tools());
   EXPECT_EQ(real["messages"][3]["tool_name"], "movie_search");
   EXPECT_EQ(real["messages"][3]["tool_call_id"], "call_1");
   EXPECT_EQ(real["messages"][2]["tool_calls"][0]["function"]["arguments"]["year"], 2016);
@@ -210,7 +204,7 @@ TEST(OllamaJsonArmTest, OldServerAndDisabledCapture) {
   s.stream = false;
   auto arm = make_arm("ollama-json", s);
   ASSERT_TRUE(arm.ok());
-  ArmStep step = (*arm)->step(history(), tools());
+  ArmStep step = (*arm)->step(history(), movie_tools());
   ASSERT_FALSE(step.halt) << step.halt_detail;
   EXPECT_EQ(step.prompt_capture.rfind("unsupported: ", 0), 0u) << step.prompt_capture;
   EXPECT_FALSE(step.rendered_prompt.has_value());
@@ -220,7 +214,7 @@ TEST(OllamaJsonArmTest, OldServerAndDisabledCapture) {
 
   s.capture_prompt = false;
   auto quiet = make_arm("ollama-json", s);
-  ArmStep q = (*quiet)->step(history(), tools());
+  ArmStep q = (*quiet)->step(history(), movie_tools());
   EXPECT_EQ(q.prompt_capture, "disabled");
   EXPECT_EQ(fake.requests_to("/api/chat").size(), 3u);
 }
@@ -235,7 +229,7 @@ TEST(OllamaJsonArmTest, ServerErrorsHaltWithTheirKind) {
   s.model = "gemma4:31b";
   s.host = fake.url();
   auto arm = make_arm("ollama-json", s);
-  ArmStep step = (*arm)->step(history(), tools());
+  ArmStep step = (*arm)->step(history(), movie_tools());
   ASSERT_TRUE(step.halt.has_value());
   EXPECT_EQ(*step.halt, "error:model_not_found");
   EXPECT_NE(step.halt_detail.find("not found"), std::string::npos);

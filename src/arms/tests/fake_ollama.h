@@ -13,6 +13,14 @@
 
 namespace bakeoff::arms::testing {
 
+// The one tool the arm tests offer (movie_search, as in the movies task).
+inline Json movie_tools() {
+  return Json::parse(R"([{"type":"function","function":{"name":"movie_search",
+    "description":"Search movies","parameters":{"type":"object","properties":{
+    "query":{"type":"string","description":"words"},"year":{"type":"integer","description":"y"}},
+    "required":["query"]}}}])");
+}
+
 class FakeOllama {
  public:
   FakeOllama() {

@@ -19,6 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::FakeOllama;
+using testing::movie_tools;
 
 const std::string kLarge =
     std::string(BAKEOFF_SHARED_DIR) +
@@ -65,13 +66,6 @@ Json history() {
       "function":{"name":"movie_search","arguments":{"query":"sci-fi","year":2016}}}]},
     {"role":"tool","name":"movie_search","content":"[{\"title\": \"Arrival\", \"year\": 2016}]"}
   ])");
-}
-
-Json tools() {
-  return Json::parse(R"([{"type":"function","function":{"name":"movie_search",
-    "description":"Search movies","parameters":{"type":"object","properties":{
-    "query":{"type":"string","description":"words"},"year":{"type":"integer","description":"y"}},
-    "required":["query"]}}}])");
 }
 
 // Serves /api/generate with `completion` and publishes a GGUF holding the large template.
@@ -126,9 +120,10 @@ TEST(NativeArmTest, PromptEqualsJinja2AndRequestIsRawWithStops) {
   EXPECT_EQ((*facts)["model_digest"], "d1g35t");
   EXPECT_TRUE((*arm)->warnings().empty());
 
-  ArmStep step = (*arm)->step(history(), tools());
+  ArmStep step = (*arm)->step(history(), movie_tools());
   ASSERT_FALSE(step.halt) << step.halt_detail;
-  std::string expected = python_render(kLarge, history(), tools(), {{"enable_thinking", false}});
+  std::string expected =
+      python_render(kLarge, history(), movie_tools(), {{"enable_thinking", false}});
   ASSERT_TRUE(step.rendered_prompt.has_value());
   EXPECT_EQ(*step.rendered_prompt, expected);
   EXPECT_EQ(step.prompt_capture, "ok");
@@ -155,9 +150,9 @@ TEST(NativeArmTest, PromptEqualsJinja2AndRequestIsRawWithStops) {
   Json next = history();
   next.push_back(stored.message);
   next.push_back({{"role", "tool"}, {"name", "movie_search"}, {"content", "ok"}});
-  ArmStep step2 = (*arm)->step(next, tools());
+  ArmStep step2 = (*arm)->step(next, movie_tools());
   EXPECT_EQ(*step2.rendered_prompt,
-            python_render(kLarge, next, tools(), {{"enable_thinking", false}}));
+            python_render(kLarge, next, movie_tools(), {{"enable_thinking", false}}));
 }
 
 TEST(NativeArmTest, ThinkingPrefixNeverKeptUnlessTheFaultAsksForIt) {
@@ -169,11 +164,11 @@ TEST(NativeArmTest, ThinkingPrefixNeverKeptUnlessTheFaultAsksForIt) {
   ASSERT_TRUE((*arm)->prepare().ok());
   // A fresh question: the prompt ends with `<|turn>model\n`, so the completion opens its channel.
   Json first = Json::array({history()[0], history()[1]});
-  ArmStep step = (*arm)->step(first, tools());
+  ArmStep step = (*arm)->step(first, movie_tools());
   ASSERT_FALSE(step.halt) << step.halt_detail;
   EXPECT_EQ(fx.fake.requests_to("/api/generate")[0].second["think"], true);
   EXPECT_EQ(*step.rendered_prompt,
-            python_render(kLarge, first, tools(), {{"enable_thinking", true}}));
+            python_render(kLarge, first, movie_tools(), {{"enable_thinking", true}}));
   EXPECT_EQ(step.thinking, "The answer is Arrival.");
   auto stored = (*arm)->stored_turn(step);
   EXPECT_EQ(stored.message["content"], "It is Arrival.");
@@ -184,7 +179,7 @@ TEST(NativeArmTest, ThinkingPrefixNeverKeptUnlessTheFaultAsksForIt) {
   s.client_fault = "client-keep-channel-prefix";
   auto faulty = make_arm("ollama-native", s);
   ASSERT_TRUE((*faulty)->prepare().ok());
-  ArmStep fstep = (*faulty)->step(first, tools());
+  ArmStep fstep = (*faulty)->step(first, movie_tools());
   auto kept = (*faulty)->stored_turn(fstep);
   EXPECT_EQ(kept.message["content"],
             "<|channel>thought\nThe answer is Arrival.<channel|>It is Arrival.");
@@ -195,7 +190,7 @@ TEST(NativeArmTest, StrippedMarkersAreNamedAndTheWorkaroundUsesLogprobs) {
   fx.completion = "call:movie_search{query:Arrival}";
   auto arm = make_arm("ollama-native", fx.settings());
   ASSERT_TRUE((*arm)->prepare().ok());
-  ArmStep step = (*arm)->step(history(), tools());
+  ArmStep step = (*arm)->step(history(), movie_tools());
   EXPECT_TRUE(step.markers_stripped);
   ASSERT_FALSE(step.parse_errors.empty());
   EXPECT_NE(step.parse_errors[0].message.find("§3.3"), std::string::npos)
@@ -210,7 +205,7 @@ TEST(NativeArmTest, StrippedMarkersAreNamedAndTheWorkaroundUsesLogprobs) {
     {"token":"<tool_call|>","logprob":0}])");
   auto restored = make_arm("ollama-native", s);
   ASSERT_TRUE((*restored)->prepare().ok());
-  ArmStep r = (*restored)->step(history(), tools());
+  ArmStep r = (*restored)->step(history(), movie_tools());
   ASSERT_FALSE(r.halt) << r.halt_detail;
   auto gens = fx.fake.requests_to("/api/generate");
   const Json& req = gens.back().second;
@@ -240,12 +235,12 @@ TEST(NativeArmTest, WrongSizeTemplateFaultIsLoudAndChangesTheGenerationPrompt) {
             std::string::npos)
       << warnings[0];
   Json user_only = Json::array({history()[1]});
-  ArmStep step = (*arm)->step(user_only, tools());
+  ArmStep step = (*arm)->step(user_only, movie_tools());
   std::string small =
       std::string(BAKEOFF_SHARED_DIR) +
       "/templates/gemma4/ollama-testdata-gemma4_e2b_chat_template.2026-07-09.jinja2";
   EXPECT_EQ(*step.rendered_prompt,
-            python_render(small, user_only, tools(), {{"enable_thinking", false}}));
+            python_render(small, user_only, movie_tools(), {{"enable_thinking", false}}));
   EXPECT_EQ(step.rendered_prompt->find("<|channel>thought\n<channel|>"), std::string::npos);
 }
 
@@ -256,7 +251,7 @@ TEST(NativeArmTest, TemplateErrorsAndMissingTemplates) {
   s.template_file = (fx.dir / "bad.jinja").string();
   auto arm = make_arm("ollama-native", s);
   ASSERT_TRUE((*arm)->prepare().ok());
-  ArmStep step = (*arm)->step(history(), tools());
+  ArmStep step = (*arm)->step(history(), movie_tools());
   ASSERT_TRUE(step.halt.has_value());
   EXPECT_EQ(*step.halt, "template_error");
   EXPECT_NE(step.halt_detail.find("no tools here"), std::string::npos) << step.halt_detail;
@@ -283,7 +278,7 @@ TEST(NativeArmTest, ControlArmRendersTheSamePromptInProcess) {
   fx.completion = "Arrival.";
   auto native = make_arm("ollama-native", fx.settings());
   ASSERT_TRUE((*native)->prepare().ok());
-  ArmStep b = (*native)->step(history(), tools());
+  ArmStep b = (*native)->step(history(), movie_tools());
 
   RunSettings c = fx.settings();
   c.template_file = kLarge;  // same bytes as the GGUF's template
@@ -297,7 +292,7 @@ TEST(NativeArmTest, ControlArmRendersTheSamePromptInProcess) {
   auto facts = (*control)->prepare();
   ASSERT_TRUE(facts.ok()) << facts.error().message;
   EXPECT_EQ((*facts)["server_version"], "in-process control model");
-  ArmStep step = (*control)->step(history(), tools());
+  ArmStep step = (*control)->step(history(), movie_tools());
   ASSERT_FALSE(step.halt && *step.halt != "context_overflow") << step.halt_detail;
   EXPECT_EQ(step.rendered_prompt, b.rendered_prompt);
   EXPECT_TRUE(step.completion_raw.has_value());
