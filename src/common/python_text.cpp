@@ -9,6 +9,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace bakeoff {
 
 void append_python_float_repr(std::string& out, double v) {
@@ -144,12 +148,106 @@ void append_json_string(std::string& out, std::string_view s, bool ensure_ascii)
   out += '"';
 }
 
+namespace {
+constexpr uint64_t kOnes = 0x0101010101010101ull;
+constexpr uint64_t kHighs = 0x8080808080808080ull;
+// Per 64-bit word: is any byte zero / below n (exact as a yes-or-no for n <= 128).
+bool has_zero(uint64_t v) {
+  return ((v - kOnes) & ~v & kHighs) != 0;
+}
+bool has_less(uint64_t v, uint64_t n) {
+  return ((v - kOnes * n) & ~v & kHighs) != 0;
+}
+}  // namespace
+
+bool repr_copies_unchanged(std::string_view s, char* quote) {
+  bool single = false;
+  bool dbl = false;
+  size_t i = 0;
+#if defined(__SSE2__)
+  // Sixteen bytes at a time; the last, partial block is copied into spaces (which change
+  // nothing). As signed bytes, everything at or above 0x80 is below 0x20 too.
+  const __m128i controls = _mm_set1_epi8(0x20);
+  const __m128i deletes = _mm_set1_epi8(0x7F);
+  const __m128i backslashes = _mm_set1_epi8('\\');
+  const __m128i singles = _mm_set1_epi8('\'');
+  const __m128i doubles = _mm_set1_epi8('"');
+  __m128i quotes_seen = _mm_setzero_si128();
+  __m128i dq_seen = _mm_setzero_si128();
+  auto block = [&](__m128i w) {
+    __m128i bad =
+        _mm_or_si128(_mm_cmplt_epi8(w, controls),
+                     _mm_or_si128(_mm_cmpeq_epi8(w, deletes), _mm_cmpeq_epi8(w, backslashes)));
+    quotes_seen = _mm_or_si128(quotes_seen, _mm_cmpeq_epi8(w, singles));
+    dq_seen = _mm_or_si128(dq_seen, _mm_cmpeq_epi8(w, doubles));
+    return _mm_movemask_epi8(bad) == 0;
+  };
+  // Whole blocks, then the last sixteen bytes (overlapping the blocks: scanning a byte twice
+  // changes nothing). A shorter string is loaded as two overlapping halves the same way, never
+  // through a stack copy (a store-to-load stall costs more than the whole scan).
+  const char* p = s.data();
+  const size_t n = s.size();
+  if (n >= 16) {
+    for (; i + 16 <= n; i += 16) {
+      if (!block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)))) return false;
+    }
+    if (i < n && !block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16)))) {
+      return false;
+    }
+  } else if (n >= 4) {
+    int64_t lo = 0;
+    int64_t hi = 0;
+    if (n >= 8) {
+      std::memcpy(&lo, p, 8);
+      std::memcpy(&hi, p + n - 8, 8);
+    } else {
+      int32_t a = 0;
+      int32_t b = 0;
+      std::memcpy(&a, p, 4);
+      std::memcpy(&b, p + n - 4, 4);
+      lo = static_cast<int64_t>(static_cast<uint32_t>(a)) |
+           static_cast<int64_t>(static_cast<uint64_t>(static_cast<uint32_t>(b)) << 32);
+      hi = lo;
+    }
+    if (!block(_mm_set_epi64x(hi, lo))) return false;
+  } else {
+    for (; i < n; ++i) {
+      const auto b = static_cast<unsigned char>(p[i]);
+      if (b < 0x20 || b >= 0x7F || b == '\\') return false;
+      single = single || b == '\'';
+      dbl = dbl || b == '"';
+    }
+  }
+  single = single || _mm_movemask_epi8(quotes_seen) != 0;
+  dbl = dbl || _mm_movemask_epi8(dq_seen) != 0;
+#else
+  const uint64_t singles = kOnes * static_cast<unsigned char>('\'');
+  const uint64_t doubles = kOnes * static_cast<unsigned char>('"');
+  const uint64_t backslashes = kOnes * static_cast<unsigned char>('\\');
+  const uint64_t deletes = kOnes * 0x7Fu;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, 8);
+    if ((w & kHighs) != 0 || has_less(w, 0x20) || has_zero(w ^ backslashes) ||
+        has_zero(w ^ deletes)) {
+      return false;
+    }
+    single = single || has_zero(w ^ singles);
+    dbl = dbl || has_zero(w ^ doubles);
+  }
+  for (; i < s.size(); ++i) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b < 0x20 || b >= 0x7F || b == '\\') return false;
+    single = single || b == '\'';
+    dbl = dbl || b == '"';
+  }
+#endif
+  if (single && dbl) return false;
+  *quote = single ? '"' : '\'';
+  return true;
+}
+
 size_t plain_ascii_run(std::string_view s, size_t from, char quote) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull;
-  constexpr uint64_t kHighs = 0x8080808080808080ull;
-  // Per 64-bit word: is any byte zero / below n (exact as a yes-or-no for n <= 128).
-  auto has_zero = [](uint64_t v) { return ((v - kOnes) & ~v & kHighs) != 0; };
-  auto has_less = [](uint64_t v, uint64_t n) { return ((v - kOnes * n) & ~v & kHighs) != 0; };
   const uint64_t quotes = kOnes * static_cast<unsigned char>(quote);
   const uint64_t backslashes = kOnes * static_cast<unsigned char>('\\');
   const uint64_t deletes = kOnes * 0x7Fu;

@@ -20,4 +20,9 @@ void append_json_string(std::string& out, std::string_view s, bool ensure_ascii)
 // copies unchanged: printable ASCII other than `quote` and backslash. Eight bytes at a time.
 size_t plain_ascii_run(std::string_view s, size_t from, char quote);
 
+// Whether repr() copies `s` unchanged between its quotes: every byte is printable ASCII other
+// than the backslash, and the two quote characters do not both occur (repr then picks the one
+// that does not). `*quote` is the one repr uses. One pass, eight bytes at a time.
+bool repr_copies_unchanged(std::string_view s, char* quote);
+
 }  // namespace bakeoff

@@ -8,6 +8,15 @@
 namespace bakeoff::jinja {
 
 namespace {
+// Counts the nesting of evaluation while it lasts.
+struct DepthCount {
+  size_t* d;
+  explicit DepthCount(size_t* depth) : d(depth) { ++*d; }
+  ~DepthCount() { --*d; }
+  DepthCount(const DepthCount&) = delete;
+  DepthCount& operator=(const DepthCount&) = delete;
+};
+
 // obj.name / obj['name'] where `name` is a string of the compiled template and no method,
 // mutator or private name on obj's kind (`not_plain`: Expr::op): a dict's key, else a missing
 // attribute. False when the full lookup rules are needed.
@@ -39,6 +48,89 @@ bool plain_member(const Value& obj, const std::string& name, int not_plain, Valu
 }
 }  // namespace
 
+bool Interpreter::field_in_place(const Expr& e, const Json** out) {
+  if (e.a == nullptr || e.a->kind != ExprKind::Name || (e.op & kNotPlainOnDict) != 0) return false;
+  const std::string* key = nullptr;
+  if (e.kind == ExprKind::Getattr) {
+    key = &e.name;
+  } else if (e.kind == ExprKind::Getitem && e.b->kind == ExprKind::Const &&
+             e.b->value.kind == Kind::String) {
+    key = &e.b->value.str();
+  } else {
+    return false;
+  }
+  return json_member(lookup_ref(e.a->sym), *key, out);
+}
+
+const std::string* Interpreter::string_in_place(const Expr& e) {
+  switch (e.kind) {
+    case ExprKind::Const:
+      return e.value.kind == Kind::String && !e.value.safe ? &e.value.str() : nullptr;
+    case ExprKind::Name: {
+      const Value& v = lookup_ref(e.sym);
+      return v.kind == Kind::String && !v.safe ? &v.str() : nullptr;
+    }
+    case ExprKind::Getattr:
+    case ExprKind::Getitem: {
+      const Json* j = nullptr;
+      if (field_in_place(e, &j) && j != nullptr && j->is_string()) {
+        return &j->get_ref<const std::string&>();
+      }
+      return nullptr;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+int Interpreter::compare_in_place(const Expr& e) {
+  // `message['role'] == 'user'` (either way round). A missing key is undefined, which equals no
+  // string; a datum that is not a string takes the full path.
+  const Expr* field = e.a.get();
+  const Expr* literal = e.args[0].get();
+  if (field->kind == ExprKind::Const) std::swap(field, literal);
+  if (literal->kind != ExprKind::Const || literal->value.kind != Kind::String) return -1;
+  const Json* j = nullptr;
+  if (!field_in_place(*field, &j)) return -1;
+  const bool eq = e.ops[0] == CmpOp::Eq;
+  if (j == nullptr) return eq ? 0 : 1;
+  if (!j->is_string()) return -1;
+  return (j->get_ref<const std::string&>() == literal->value.str()) == eq ? 1 : 0;
+}
+
+bool Interpreter::truth(const Expr& e) {
+  switch (e.kind) {
+    case ExprKind::Getattr:
+    case ExprKind::Getitem:
+      // `if message.content`: a missing key is undefined (false), a present one its truth.
+      if (const Json* j = nullptr; field_in_place(e, &j)) return j != nullptr && json_truthy(*j);
+      break;
+    case ExprKind::Compare:
+      if (e.ops.size() == 1 && (e.ops[0] == CmpOp::Eq || e.ops[0] == CmpOp::Ne)) {
+        if (int decided = compare_in_place(e); decided >= 0) return decided != 0;
+        Value left = eval(*e.a);
+        Value right = eval(*e.args[0]);
+        return py_equal(left, right) == (e.ops[0] == CmpOp::Eq);
+      }
+      break;
+    case ExprKind::Not:  // nesting bounded by the parser
+      return !truth(*e.a);
+    case ExprKind::And:
+    case ExprKind::Or: {
+      // `a and b` is a when a is false, else b: its truth is both truths (b unevaluated when a
+      // is false, as in Python). A long chain nests as deep as it is long: guarded.
+      DepthCount count(&eval_depth_);
+      if (eval_depth_ > kMaxEvalDepth)
+        fail_at("limit", "expression nested too deeply", e.line, e.col);
+      if (e.kind == ExprKind::And) return truth(*e.a) && truth(*e.b);
+      return truth(*e.a) || truth(*e.b);
+    }
+    default:
+      break;
+  }
+  return truthy(eval(e));
+}
+
 Value Interpreter::eval(const Expr& e) {
   // Fast paths that cannot fail: constants, names, and a field of context data read through a
   // name (`message['role']`, `message.content`: most of what a chat template evaluates).
@@ -63,13 +155,14 @@ Value Interpreter::eval(const Expr& e) {
     // can skip the depth guard too; any operand that can nest deeply goes through it.
     case ExprKind::Compare:
       if (e.ops.size() == 1 && (e.ops[0] == CmpOp::Eq || e.ops[0] == CmpOp::Ne)) {
+        if (int decided = compare_in_place(e); decided >= 0) return Value::boolean(decided != 0);
         Value left = eval(*e.a);
         Value right = eval(*e.args[0]);
         return Value::boolean(py_equal(left, right) == (e.ops[0] == CmpOp::Eq));
       }
       break;
     case ExprKind::Not:
-      return Value::boolean(!truthy(eval(*e.a)));
+      return Value::boolean(!truth(*e.a));
     default:
       break;
   }
@@ -78,13 +171,7 @@ Value Interpreter::eval(const Expr& e) {
 
 Value Interpreter::eval_guarded(const Expr& e) {
   // Long operator or filter chains nest the tree deeply; bound the C++ stack they can use.
-  struct DepthCount {
-    size_t* d;
-    explicit DepthCount(size_t* depth) : d(depth) { ++*d; }
-    ~DepthCount() { --*d; }
-    DepthCount(const DepthCount&) = delete;
-    DepthCount& operator=(const DepthCount&) = delete;
-  } count(&eval_depth_);
+  DepthCount count(&eval_depth_);
   if (eval_depth_ > kMaxEvalDepth) fail_at("limit", "expression nested too deeply", e.line, e.col);
   try {
     return eval_inner(e);
@@ -99,9 +186,8 @@ Value Interpreter::eval_guarded(const Expr& e) {
 
 Value Interpreter::loop_attr(const Value& loop, const std::string& name) {
   const auto& lo = *static_cast<const LoopObj*>(loop.obj.get());
-  if (lo.items == nullptr) return Value::undefined("the loop has ended");
-  const auto& items = *lo.items;
-  auto n = static_cast<int64_t>(items.size());
+  if (!lo.active()) return Value::undefined("the loop has ended");
+  auto n = static_cast<int64_t>(lo.size());
   auto i = static_cast<int64_t>(lo.index0);
   if (name == "index0") return Value::integer(i);
   if (name == "index") return Value::integer(i + 1);
@@ -114,11 +200,11 @@ Value Interpreter::loop_attr(const Value& loop, const std::string& name) {
   if (name == "depth0") return Value::integer(lo.depth0);
   if (name == "previtem") {
     if (i == 0) return Value::undefined("there is no previous item");
-    return items[static_cast<size_t>(i - 1)];
+    return lo.at(static_cast<size_t>(i - 1));
   }
   if (name == "nextitem") {
     if (i + 1 >= n) return Value::undefined("there is no next item");
-    return items[static_cast<size_t>(i + 1)];
+    return lo.at(static_cast<size_t>(i + 1));
   }
   return Value::undefined_lazy("'LoopContext' object has no attribute '{}'", name);
 }
@@ -230,7 +316,7 @@ Value Interpreter::eval_inner(const Expr& e) {
       return eval(*e.b);
     }
     case ExprKind::Not:
-      return Value::boolean(!truthy(eval(*e.a)));
+      return Value::boolean(!truth(*e.a));
     case ExprKind::Compare: {
       Value left = eval(*e.a);
       for (size_t k = 0; k < e.ops.size(); ++k) {
@@ -241,7 +327,7 @@ Value Interpreter::eval_inner(const Expr& e) {
       return Value::boolean(true);
     }
     case ExprKind::CondExpr: {
-      if (truthy(eval(*e.a))) return eval(*e.b);
+      if (truth(*e.a)) return eval(*e.b);
       if (e.c) return eval(*e.c);
       return Value::undefined(fmt::format(
           "the inline if-expression on line {} evaluated to false and no else section was defined.",

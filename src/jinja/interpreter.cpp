@@ -200,6 +200,10 @@ void Interpreter::print(const Expr& e) {
         }
         break;
       default:
+        if (const std::string* text = string_in_place(e)) {  // `{{ message['content'] }}`
+          out += *text;
+          return;
+        }
         break;
     }
     append_str(out, eval(e));
@@ -216,28 +220,34 @@ void Interpreter::print_sum(const Expr& e) {
   std::string& out = *out_;
   const Expr* parts[16];
   const size_t n = add_chain(e, parts);
-  Value sum = eval(*parts[0]);
-  size_t k = 1;
-  if (sum.kind == Kind::String && !sum.safe) {
-    // Plain strings so far: their sum is their concatenation, written to `out` from `mark` on.
-    const size_t mark = out.size();
-    out += sum.str();
-    for (;; ++k) {
-      if (k == n) return;
-      Value v = eval(*parts[k]);
-      if (v.kind == Kind::String && !v.safe) {
-        out += v.str();
-        continue;
-      }
+  // Plain strings so far: their sum is their concatenation, written to `out` from `mark` on.
+  const size_t mark = out.size();
+  Value sum;
+  bool plain = true;
+  size_t k = 0;
+  for (; k < n; ++k) {
+    if (const std::string* text = string_in_place(*parts[k])) {
+      out += *text;
+      continue;
+    }
+    Value v = eval(*parts[k]);
+    if (v.kind == Kind::String && !v.safe) {
+      out += v.str();
+      continue;
+    }
+    plain = false;
+    if (k == 0) {
+      sum = std::move(v);
+    } else {
       // Something else (Markup escapes the left side, a number or list raises): take the sum
       // so far back out of the output and go on as Python would.
-      sum = Value::string(out.substr(mark));
+      sum = binary_op(BinOp::Add, Value::string(out.substr(mark)), v);
       out.resize(mark);
-      sum = binary_op(BinOp::Add, sum, v);
-      ++k;
-      break;
     }
+    ++k;
+    break;
   }
+  if (plain) return;  // every part was a plain string: written
   for (; k < n; ++k) sum = binary_op(BinOp::Add, sum, eval(*parts[k]));
   append_str(out, sum);
 }
@@ -254,7 +264,7 @@ Flow Interpreter::exec(const Stmt& s) {
         return Flow::Normal;
       case StmtKind::If:
         for (const auto& [test, body] : s.branches) {
-          if (truthy(eval(*test))) return exec_body(body);
+          if (truth(*test)) return exec_body(body);
         }
         return exec_body(s.else_body);
       case StmtKind::For:
@@ -330,9 +340,14 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
   Value keep = iterable;
   std::vector<Value> owned;
   const std::vector<Value>* items_ptr = &owned;
-  if ((keep.kind == Kind::List || keep.kind == Kind::Tuple) && !s.cond) {
+  // Context data (`for message in messages`) is read in place: no converted list at all.
+  const Json::array_t* json_items = nullptr;
+  if (keep.kind == Kind::List && !keep.gen && keep.view == 0 && !s.cond) {
+    if (const Json* j = keep.json_source()) json_items = &j->get_ref<const Json::array_t&>();
+  }
+  if (json_items == nullptr && (keep.kind == Kind::List || keep.kind == Kind::Tuple) && !s.cond) {
     items_ptr = &keep.list_obj().items;
-  } else {
+  } else if (json_items == nullptr) {
     owned = iterate(keep);
   }
   size_t saved_scope = scope_base_;
@@ -354,16 +369,21 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
         spend();
         locals_.resize(start);
         assign(s.target, item);
-        if (truthy(eval(*s.cond))) kept.push_back(item);
+        if (truth(*s.cond)) kept.push_back(item);
       }
       owned = std::move(kept);
     }
     const std::vector<Value>& items = *items_ptr;
+    const size_t count = json_items != nullptr ? json_items->size() : items.size();
     Value loop;
     LoopObj* lo = nullptr;
     if (tpl_.loop_sym >= 0) {
       auto obj = std::make_shared<LoopObj>();
-      obj->items = items_ptr;
+      if (json_items != nullptr) {
+        obj->json_items = json_items;
+      } else {
+        obj->items = items_ptr;
+      }
       obj->depth0 = depth0;
       obj->stmt = &s;
       lo = obj.get();
@@ -379,27 +399,34 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
       if (lo != nullptr) locals_.emplace_back(tpl_.loop_sym, loop);
     }
     const size_t body_base = locals_.size();
-    for (size_t idx = 0; idx < items.size(); ++idx) {
+    for (size_t idx = 0; idx < count; ++idx) {
       spend();
       if (out_->size() > tpl_.options.limits.max_output_bytes) check_output();
       if (lo != nullptr) lo->index0 = idx;
       if (one_name) {
         if (locals_.size() != body_base) locals_.resize(body_base);
-        locals_[start].second = items[idx];
+        if (json_items != nullptr) {
+          locals_[start].second = from_json((*json_items)[idx]);
+        } else {
+          locals_[start].second = items[idx];
+        }
         // (the body may have rebound `loop` with a set)
         if (lo != nullptr && locals_[start + 1].second.obj != loop.obj) {
           locals_[start + 1].second = loop;
         }
       } else {
         locals_.resize(start);
-        assign(s.target, items[idx]);
+        assign(s.target, json_items != nullptr ? from_json((*json_items)[idx]) : items[idx]);
         if (lo != nullptr) locals_.emplace_back(tpl_.loop_sym, loop);
       }
       Flow f = exec_body(s.body);
       if (f == Flow::Break) break;
     }
-    if (lo != nullptr) lo->items = nullptr;
-    if (items_ptr->empty()) {
+    if (lo != nullptr) {
+      lo->items = nullptr;
+      lo->json_items = nullptr;
+    }
+    if (count == 0) {
       locals_.resize(start);
       exec_body(s.else_body);
     }

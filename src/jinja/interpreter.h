@@ -103,6 +103,19 @@ class Interpreter {
   void print(const Expr& e);
   void print_sum(const Expr& e);
   Value eval(const Expr& e);  // the common cheap cases, else eval_guarded
+  // truthy(eval(e)), as `if` reads a test: conditions on context data (`message['role'] ==
+  // 'user'`, `not m.content`, their and/or) are decided in place, without making values.
+  bool truth(const Expr& e);
+  // `name.key` / `name['key']` (a constant key, plain lookup rules) when `name` is a dict still
+  // reading context data: true, with the datum or null when the key is missing. False when the
+  // full rules apply.
+  bool field_in_place(const Expr& e, const Json** out);
+  // A one-operator ==/!= between such a field and a string literal, decided in place: 1 or 0;
+  // -1 when the full comparison is needed.
+  int compare_in_place(const Expr& e);
+  // The text of a plain (not Markup) string that `e` reads without computing anything: a
+  // literal, a variable, a field of context data. Null otherwise (then evaluate it).
+  const std::string* string_in_place(const Expr& e);
   [[gnu::noinline]] Value eval_guarded(const Expr& e);
   Value eval_inner(const Expr& e);
   Value eval_call(const Expr& e, const Value* extra_caller, Sink* sink = nullptr);

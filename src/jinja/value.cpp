@@ -119,10 +119,6 @@ std::string UndefinedObj::message() const {
   return out;
 }
 
-const std::string& Value::str() const {
-  if (!obj) return *sref;
-  return static_cast<const StrObj*>(obj.get())->s;
-}
 ListObj& Value::list_obj() const {
   if (!obj) {  // a borrowed list: its object form, converted below
     auto l = std::make_shared<ListObj>(std::vector<Value>{});
@@ -198,10 +194,8 @@ void NamespaceObj::set(std::string_view name, Value value) {
   attrs.emplace_back(std::string(name), std::move(value));
 }
 
-Value from_json(const Json& j) {
+Value scalar_from_json(const Json& j) {
   switch (j.type()) {
-    case Json::value_t::null:
-      return Value::none();
     case Json::value_t::boolean:
       return Value::boolean(j.get<bool>());
     case Json::value_t::number_integer:
@@ -213,30 +207,57 @@ Value from_json(const Json& j) {
     }
     case Json::value_t::number_float:
       return Value::number(j.get<double>());
-    case Json::value_t::string:
-      return Value::borrowed_string(&j.get_ref<const std::string&>());
-    case Json::value_t::array:
-    case Json::value_t::object: {
-      Value v;
-      v.kind = j.is_array() ? Kind::List : Kind::Dict;
-      v.borrowed = true;
-      v.jref = &j;
-      return v;
-    }
-    default:
+    default:  // null (and a binary, which no JSON text makes)
       return Value::none();
   }
 }
 
-bool json_item(const Value& dict, std::string_view key, Value* out) {
+Value LoopObj::at(size_t k) const {
+  return items != nullptr ? (*items)[k] : from_json((*json_items)[k]);
+}
+
+bool json_member(const Value& dict, std::string_view key, const Json** out) {
+  if (dict.kind != Kind::Dict) return false;
   const Json* j = dict.json_source();
   if (j == nullptr) return false;
   // The object's own storage (ordered_map: a vector of pairs), not Json's generic iterator; a
   // length check before any byte compare (keys like role/content/tool_calls differ in length).
   for (const auto& [k, value] : j->get_ref<const Json::object_t&>()) {
     if (k.size() != key.size() || std::memcmp(k.data(), key.data(), key.size()) != 0) continue;
-    *out = from_json(value);
+    *out = &value;
     return true;
+  }
+  *out = nullptr;
+  return true;
+}
+
+bool json_item(const Value& dict, std::string_view key, Value* out) {
+  const Json* item = nullptr;
+  if (!json_member(dict, key, &item) || item == nullptr) return false;
+  *out = from_json(*item);
+  return true;
+}
+
+bool json_truthy(const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::null:
+    case Json::value_t::discarded:
+      return false;
+    case Json::value_t::boolean:
+      return j.get<bool>();
+    case Json::value_t::number_integer:
+      return j.get<int64_t>() != 0;
+    case Json::value_t::number_unsigned:
+      return j.get<uint64_t>() != 0;
+    case Json::value_t::number_float:
+      return j.get<double>() != 0;
+    case Json::value_t::string:
+      return !j.get_ref<const std::string&>().empty();
+    case Json::value_t::array:
+    case Json::value_t::object:
+      return !j.empty();
+    case Json::value_t::binary:  // from_json reads it as None
+      return false;
   }
   return false;
 }
@@ -325,6 +346,16 @@ bool printable(char32_t c) {
 }
 
 void append_str_repr(std::string& out, const std::string& s) {
+  if (char q = 0; repr_copies_unchanged(s, &q)) {
+    // Most strings (keys, names, descriptions): the text between two quotes, written at once.
+    const size_t at = out.size();
+    out.resize(at + s.size() + 2);
+    char* p = out.data() + at;
+    *p = q;
+    std::memcpy(p + 1, s.data(), s.size());
+    p[s.size() + 1] = q;
+    return;
+  }
   bool has_single = s.find('\'') != std::string::npos;
   bool has_double = s.find('"') != std::string::npos;
   char quote = (has_single && !has_double) ? '"' : '\'';

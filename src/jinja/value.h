@@ -168,6 +168,11 @@ struct StrObj : Object {
   explicit StrObj(std::string v) : s(std::move(v)) {}
 };
 
+inline const std::string& Value::str() const {
+  if (!obj) return *sref;
+  return static_cast<const StrObj*>(obj.get())->s;
+}
+
 struct UndefinedObj : Object {
   std::string hint;       // "'x' is undefined"
   bool security = false;  // raised as a sandbox SecurityError when used
@@ -219,7 +224,13 @@ struct CallableObj : Object {
 
 // The `loop` variable of a for loop.
 struct LoopObj : Object {
+  // What the loop iterates: its items, or the context data's array read in place. Both null
+  // once the loop has ended.
   const std::vector<Value>* items = nullptr;
+  const Json::array_t* json_items = nullptr;
+  bool active() const { return items != nullptr || json_items != nullptr; }
+  size_t size() const { return items != nullptr ? items->size() : json_items->size(); }
+  Value at(size_t k) const;
   size_t index0 = 0;
   int depth0 = 0;
   const Stmt* stmt = nullptr;  // for recursive loops: loop(children)
@@ -238,10 +249,17 @@ struct NamespaceObj : Object {
 // Converts lazily: containers keep a pointer into `j` and convert one level when first used,
 // strings are read in place. `j` must outlive every value derived from the result.
 Value from_json(const Json& j);
+// from_json for a scalar (number, bool, null): the rare kinds, out of line.
+Value scalar_from_json(const Json& j);
 // dict[key] for a dict still reading context data in place: the item, itself borrowed (no
 // conversion of the dict). False (nothing set) when the dict is converted or has no such key;
 // the caller then takes the ordinary path.
 bool json_item(const Value& dict, std::string_view key, Value* out);
+// The same read without making a Value: the item itself (null when the dict has no such key).
+// False when `dict` is not a dict still reading context data in place.
+bool json_member(const Value& dict, std::string_view key, const Json** out);
+// Python truthiness of context data, read in place.
+bool json_truthy(const Json& j);
 bool truthy(const Value& v);
 // Python str(): what {{ v }} prints.
 void append_str(std::string& out, const Value& v);
@@ -259,5 +277,22 @@ std::string missing_attribute_message(std::string_view owner, std::string_view n
 
 // Python ==, with 1 == 1.0 == True and element-wise containers.
 bool py_equal(const Value& a, const Value& b);
+
+// Inline: reading messages and their fields is most of what a chat template does, and a Value
+// returned from an out-of-line call is copied out through a store-forwarding stall.
+inline Value from_json(const Json& j) {
+  Value v;
+  if (j.is_string()) {
+    v.kind = Kind::String;
+    v.sref = &j.get_ref<const std::string&>();
+  } else if (j.is_object() || j.is_array()) {
+    v.kind = j.is_array() ? Kind::List : Kind::Dict;
+    v.borrowed = true;
+    v.jref = &j;
+  } else {
+    return scalar_from_json(j);
+  }
+  return v;
+}
 
 }  // namespace bakeoff::jinja
