@@ -220,7 +220,8 @@ std::map<std::string, Json> python_rates(const std::vector<TemplateFile>& templa
   if (cache != nullptr && fs::exists(cache)) {
     fmt::print("(Python's rates read from {})\n", cache);
     std::map<std::string, Json> out;
-    for (auto& [name, record] : Json::parse(bakeoff::read_file(cache)).items()) out[name] = record;
+    const Json cached = Json::parse(bakeoff::read_file(cache));
+    for (const auto& [name, record] : cached.items()) out[name] = record;
     return out;
   }
   Json job = {{"oracle_dir", (kSourceDir / "tests" / "jinja_diff").string()},
