@@ -95,7 +95,7 @@ int Interpreter::compare_in_place(const Expr& e) {
   const bool eq = e.ops[0] == CmpOp::Eq;
   if (j == nullptr) return eq ? 0 : 1;
   if (!j->is_string()) return -1;
-  return (j->get_ref<const std::string&>() == literal->value.str()) == eq ? 1 : 0;
+  return same_text(j->get_ref<const std::string&>(), literal->value.str()) == eq ? 1 : 0;
 }
 
 bool Interpreter::truth(const Expr& e) {

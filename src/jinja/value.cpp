@@ -223,7 +223,7 @@ bool json_member(const Value& dict, std::string_view key, const Json** out) {
   // The object's own storage (ordered_map: a vector of pairs), not Json's generic iterator; a
   // length check before any byte compare (keys like role/content/tool_calls differ in length).
   for (const auto& [k, value] : j->get_ref<const Json::object_t&>()) {
-    if (k.size() != key.size() || std::memcmp(k.data(), key.data(), key.size()) != 0) continue;
+    if (!same_text(k, key)) continue;
     *out = &value;
     return true;
   }

@@ -3,6 +3,7 @@
 // shared by reference as in Python, plus the engine's own objects (namespace, loop, callables).
 #pragma once
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -258,6 +259,35 @@ bool json_item(const Value& dict, std::string_view key, Value* out);
 // The same read without making a Value: the item itself (null when the dict has no such key).
 // False when `dict` is not a dict still reading context data in place.
 bool json_member(const Value& dict, std::string_view key, const Json** out);
+// Whether a and b hold the same text: short texts (keys, roles) compared a word at a time
+// without a call into memcmp.
+inline bool same_text(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  if (n > 16) return std::memcmp(x, y, n) == 0;
+  if (n >= 8) {
+    uint64_t x1 = 0, y1 = 0, x2 = 0, y2 = 0;
+    std::memcpy(&x1, x, 8);
+    std::memcpy(&y1, y, 8);
+    std::memcpy(&x2, x + n - 8, 8);
+    std::memcpy(&y2, y + n - 8, 8);
+    return ((x1 ^ y1) | (x2 ^ y2)) == 0;
+  }
+  if (n >= 4) {
+    uint32_t x1 = 0, y1 = 0, x2 = 0, y2 = 0;
+    std::memcpy(&x1, x, 4);
+    std::memcpy(&y1, y, 4);
+    std::memcpy(&x2, x + n - 4, 4);
+    std::memcpy(&y2, y + n - 4, 4);
+    return ((x1 ^ y1) | (x2 ^ y2)) == 0;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (x[i] != y[i]) return false;
+  }
+  return true;
+}
 // Python truthiness of context data, read in place.
 bool json_truthy(const Json& j);
 bool truthy(const Value& v);

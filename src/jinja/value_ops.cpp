@@ -433,6 +433,16 @@ Value slice(const Value& obj, const Value& start, const Value& stop, const Value
     }
     return Value::string(std::move(out), obj.safe);
   }
+  if (const Json* j = obj.json_source(); j != nullptr && obj.kind == Kind::List) {
+    // `messages[1:]`: the slice of context data read in place (the source is not converted).
+    const auto& items = j->get_ref<const Json::array_t&>();
+    int64_t s, e, st;
+    slice_indices(static_cast<int64_t>(items.size()), start, stop, step, &s, &e, &st);
+    std::vector<Value> out;
+    for (int64_t i = s; st > 0 ? i < e : i > e; i += st)
+      out.push_back(from_json(items[static_cast<size_t>(i)]));
+    return Value::list(std::move(out));
+  }
   if (obj.kind == Kind::List || obj.kind == Kind::Tuple) {
     const auto& items = obj.list_obj().items;
     int64_t s, e, st;
@@ -487,11 +497,19 @@ Value get_item(const Value& obj, const Value& key) {
         fail("runtime", fmt::format("TypeError: '{}' object is not subscriptable", type_name(obj)));
       }
       if (is_int_like(key)) {
-        const auto& items = obj.list_obj().items;
         int64_t i = as_int(key);
-        auto n = static_cast<int64_t>(items.size());
-        if (i < 0) i += n;
-        if (i >= 0 && i < n) return items[static_cast<size_t>(i)];
+        if (const Json* j = obj.json_source(); j != nullptr && obj.kind == Kind::List) {
+          // `messages[0]`: context data, read in place (no converted list).
+          const auto& items = j->get_ref<const Json::array_t&>();
+          auto n = static_cast<int64_t>(items.size());
+          if (i < 0) i += n;
+          if (i >= 0 && i < n) return from_json(items[static_cast<size_t>(i)]);
+        } else {
+          const auto& items = obj.list_obj().items;
+          auto n = static_cast<int64_t>(items.size());
+          if (i < 0) i += n;
+          if (i >= 0 && i < n) return items[static_cast<size_t>(i)];
+        }
         return Value::undefined_lazy("{} object has no element {}", type_name(obj),
                                      std::to_string(as_int(key)));
       }
