@@ -78,6 +78,143 @@ std::string python_float_repr(double v) {
 }
 
 namespace {
+constexpr uint64_t kOnes = 0x0101010101010101ull;
+constexpr uint64_t kHighs = 0x8080808080808080ull;
+// Per 64-bit word: is any byte zero / below n (exact as a yes-or-no for n <= 128).
+bool has_zero(uint64_t v) {
+  return ((v - kOnes) & ~v & kHighs) != 0;
+}
+bool has_less(uint64_t v, uint64_t n) {
+  return ((v - kOnes * n) & ~v & kHighs) != 0;
+}
+
+#if defined(__SSE2__)
+// Calls `block` on all of s, sixteen bytes at a time, until it returns false: whole blocks,
+// then the last sixteen bytes (overlapping: the scans here may see a byte twice). A shorter
+// string is loaded as two overlapping halves, or byte by byte padded with spaces (which every
+// scan here passes), never through a stack copy: a store-to-load stall costs more than a scan.
+template <typename Block>
+bool all_blocks(std::string_view s, Block block) {
+  const char* p = s.data();
+  const size_t n = s.size();
+  if (n >= 16) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      if (!block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)))) return false;
+    }
+    return i == n || block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16)));
+  }
+  if (n >= 8) {
+    int64_t lo = 0;
+    int64_t hi = 0;
+    std::memcpy(&lo, p, 8);
+    std::memcpy(&hi, p + n - 8, 8);
+    return block(_mm_set_epi64x(hi, lo));
+  }
+  if (n >= 4) {
+    int32_t lo = 0;
+    int32_t hi = 0;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    return block(_mm_set_epi32(hi, lo, hi, lo));
+  }
+  auto at = [&](size_t k) { return k < n ? p[k] : ' '; };
+  return block(_mm_setr_epi8(at(0), at(1), at(2), ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
+                             ' ', ' ', ' '));
+}
+#endif
+}  // namespace
+
+bool repr_copies_unchanged(std::string_view s, char* quote) {
+  bool single = false;
+  bool dbl = false;
+#if defined(__SSE2__)
+  // As signed bytes, everything at or above 0x80 is below 0x20 too.
+  const __m128i controls = _mm_set1_epi8(0x20);
+  const __m128i deletes = _mm_set1_epi8(0x7F);
+  const __m128i backslashes = _mm_set1_epi8('\\');
+  const __m128i singles = _mm_set1_epi8('\'');
+  const __m128i doubles = _mm_set1_epi8('"');
+  __m128i singles_seen = _mm_setzero_si128();
+  __m128i doubles_seen = _mm_setzero_si128();
+  const bool plain = all_blocks(s, [&](__m128i w) {
+    const __m128i bad =
+        _mm_or_si128(_mm_cmplt_epi8(w, controls),
+                     _mm_or_si128(_mm_cmpeq_epi8(w, deletes), _mm_cmpeq_epi8(w, backslashes)));
+    singles_seen = _mm_or_si128(singles_seen, _mm_cmpeq_epi8(w, singles));
+    doubles_seen = _mm_or_si128(doubles_seen, _mm_cmpeq_epi8(w, doubles));
+    return _mm_movemask_epi8(bad) == 0;
+  });
+  if (!plain) return false;
+  single = _mm_movemask_epi8(singles_seen) != 0;
+  dbl = _mm_movemask_epi8(doubles_seen) != 0;
+#else
+  const uint64_t singles = kOnes * static_cast<unsigned char>('\'');
+  const uint64_t doubles = kOnes * static_cast<unsigned char>('"');
+  const uint64_t backslashes = kOnes * static_cast<unsigned char>('\\');
+  const uint64_t deletes = kOnes * 0x7Fu;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, 8);
+    if ((w & kHighs) != 0 || has_less(w, 0x20) || has_zero(w ^ backslashes) ||
+        has_zero(w ^ deletes)) {
+      return false;
+    }
+    single = single || has_zero(w ^ singles);
+    dbl = dbl || has_zero(w ^ doubles);
+  }
+  for (; i < s.size(); ++i) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b < 0x20 || b >= 0x7F || b == '\\') return false;
+    single = single || b == '\'';
+    dbl = dbl || b == '"';
+  }
+#endif
+  if (single && dbl) return false;
+  *quote = single ? '"' : '\'';
+  return true;
+}
+
+namespace {
+// Whether json.dumps copies s unchanged between its quotes: no control byte, quote or
+// backslash, and (with ensure_ascii) nothing outside ASCII.
+bool json_copies_unchanged(std::string_view s, bool ensure_ascii) {
+#if defined(__SSE2__)
+  const __m128i controls = _mm_set1_epi8(0x1F);
+  const __m128i deletes = _mm_set1_epi8(0x7F);
+  const __m128i backslashes = _mm_set1_epi8('\\');
+  const __m128i doubles = _mm_set1_epi8('"');
+  return all_blocks(s, [&](__m128i w) {
+    // Unsigned w <= 0x1F; with ensure_ascii, any byte with its top bit set.
+    __m128i bad = _mm_cmpeq_epi8(_mm_min_epu8(w, controls), w);
+    bad =
+        _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi8(w, backslashes), _mm_cmpeq_epi8(w, doubles)));
+    int mask = _mm_movemask_epi8(bad);
+    // ensure_ascii escapes DEL and everything above ASCII.
+    if (ensure_ascii) mask |= _mm_movemask_epi8(w) | _mm_movemask_epi8(_mm_cmpeq_epi8(w, deletes));
+    return mask == 0;
+  });
+#else
+  for (char c : s) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b == '"' || b == '\\' || (ensure_ascii && b >= 0x7F)) return false;
+  }
+  return true;
+#endif
+}
+}  // namespace
+
+void append_quoted(std::string& out, std::string_view s, char quote) {
+  const size_t at = out.size();
+  out.resize(at + s.size() + 2);
+  char* p = out.data() + at;
+  *p = quote;
+  if (!s.empty()) std::memcpy(p + 1, s.data(), s.size());
+  p[s.size() + 1] = quote;
+}
+
+namespace {
 void append_escaped_u(std::string& out, unsigned cp) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "\\u%04x", cp);
@@ -86,6 +223,10 @@ void append_escaped_u(std::string& out, unsigned cp) {
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s, bool ensure_ascii) {
+  if (json_copies_unchanged(s, ensure_ascii)) {  // most strings: keys, names, descriptions
+    append_quoted(out, s, '"');
+    return;
+  }
   out += '"';
   size_t i = 0;
   while (i < s.size()) {
@@ -146,105 +287,6 @@ void append_json_string(std::string& out, std::string_view s, bool ensure_ascii)
     i += len;
   }
   out += '"';
-}
-
-namespace {
-constexpr uint64_t kOnes = 0x0101010101010101ull;
-constexpr uint64_t kHighs = 0x8080808080808080ull;
-// Per 64-bit word: is any byte zero / below n (exact as a yes-or-no for n <= 128).
-bool has_zero(uint64_t v) {
-  return ((v - kOnes) & ~v & kHighs) != 0;
-}
-bool has_less(uint64_t v, uint64_t n) {
-  return ((v - kOnes * n) & ~v & kHighs) != 0;
-}
-}  // namespace
-
-bool repr_copies_unchanged(std::string_view s, char* quote) {
-  bool single = false;
-  bool dbl = false;
-  size_t i = 0;
-#if defined(__SSE2__)
-  // Sixteen bytes at a time; the last, partial block is copied into spaces (which change
-  // nothing). As signed bytes, everything at or above 0x80 is below 0x20 too.
-  const __m128i controls = _mm_set1_epi8(0x20);
-  const __m128i deletes = _mm_set1_epi8(0x7F);
-  const __m128i backslashes = _mm_set1_epi8('\\');
-  const __m128i singles = _mm_set1_epi8('\'');
-  const __m128i doubles = _mm_set1_epi8('"');
-  __m128i quotes_seen = _mm_setzero_si128();
-  __m128i dq_seen = _mm_setzero_si128();
-  auto block = [&](__m128i w) {
-    __m128i bad =
-        _mm_or_si128(_mm_cmplt_epi8(w, controls),
-                     _mm_or_si128(_mm_cmpeq_epi8(w, deletes), _mm_cmpeq_epi8(w, backslashes)));
-    quotes_seen = _mm_or_si128(quotes_seen, _mm_cmpeq_epi8(w, singles));
-    dq_seen = _mm_or_si128(dq_seen, _mm_cmpeq_epi8(w, doubles));
-    return _mm_movemask_epi8(bad) == 0;
-  };
-  // Whole blocks, then the last sixteen bytes (overlapping the blocks: scanning a byte twice
-  // changes nothing). A shorter string is loaded as two overlapping halves the same way, never
-  // through a stack copy (a store-to-load stall costs more than the whole scan).
-  const char* p = s.data();
-  const size_t n = s.size();
-  if (n >= 16) {
-    for (; i + 16 <= n; i += 16) {
-      if (!block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)))) return false;
-    }
-    if (i < n && !block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16)))) {
-      return false;
-    }
-  } else if (n >= 4) {
-    int64_t lo = 0;
-    int64_t hi = 0;
-    if (n >= 8) {
-      std::memcpy(&lo, p, 8);
-      std::memcpy(&hi, p + n - 8, 8);
-    } else {
-      int32_t a = 0;
-      int32_t b = 0;
-      std::memcpy(&a, p, 4);
-      std::memcpy(&b, p + n - 4, 4);
-      lo = static_cast<int64_t>(static_cast<uint32_t>(a)) |
-           static_cast<int64_t>(static_cast<uint64_t>(static_cast<uint32_t>(b)) << 32);
-      hi = lo;
-    }
-    if (!block(_mm_set_epi64x(hi, lo))) return false;
-  } else {
-    for (; i < n; ++i) {
-      const auto b = static_cast<unsigned char>(p[i]);
-      if (b < 0x20 || b >= 0x7F || b == '\\') return false;
-      single = single || b == '\'';
-      dbl = dbl || b == '"';
-    }
-  }
-  single = single || _mm_movemask_epi8(quotes_seen) != 0;
-  dbl = dbl || _mm_movemask_epi8(dq_seen) != 0;
-#else
-  const uint64_t singles = kOnes * static_cast<unsigned char>('\'');
-  const uint64_t doubles = kOnes * static_cast<unsigned char>('"');
-  const uint64_t backslashes = kOnes * static_cast<unsigned char>('\\');
-  const uint64_t deletes = kOnes * 0x7Fu;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w = 0;
-    std::memcpy(&w, s.data() + i, 8);
-    if ((w & kHighs) != 0 || has_less(w, 0x20) || has_zero(w ^ backslashes) ||
-        has_zero(w ^ deletes)) {
-      return false;
-    }
-    single = single || has_zero(w ^ singles);
-    dbl = dbl || has_zero(w ^ doubles);
-  }
-  for (; i < s.size(); ++i) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    if (b < 0x20 || b >= 0x7F || b == '\\') return false;
-    single = single || b == '\'';
-    dbl = dbl || b == '"';
-  }
-#endif
-  if (single && dbl) return false;
-  *quote = single ? '"' : '\'';
-  return true;
 }
 
 size_t plain_ascii_run(std::string_view s, size_t from, char quote) {

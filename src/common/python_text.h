@@ -25,4 +25,7 @@ size_t plain_ascii_run(std::string_view s, size_t from, char quote);
 // that does not). `*quote` is the one repr uses. One pass, eight bytes at a time.
 bool repr_copies_unchanged(std::string_view s, char* quote);
 
+// `quote` + s + `quote`, written at once.
+void append_quoted(std::string& out, std::string_view s, char quote);
+
 }  // namespace bakeoff

@@ -347,13 +347,7 @@ bool printable(char32_t c) {
 
 void append_str_repr(std::string& out, const std::string& s) {
   if (char q = 0; repr_copies_unchanged(s, &q)) {
-    // Most strings (keys, names, descriptions): the text between two quotes, written at once.
-    const size_t at = out.size();
-    out.resize(at + s.size() + 2);
-    char* p = out.data() + at;
-    *p = q;
-    std::memcpy(p + 1, s.data(), s.size());
-    p[s.size() + 1] = q;
+    append_quoted(out, s, q);  // most strings: keys, names, descriptions
     return;
   }
   bool has_single = s.find('\'') != std::string::npos;

@@ -68,5 +68,49 @@ TEST(PythonText, JsonStringEscapesAsJsonDumps) {
   EXPECT_EQ(out, "\"\\u007f \\u00e9 \\ud83d\\ude00\"");
 }
 
+// The quoting fast paths scan whole strings sixteen bytes at a time (short ones in overlapping
+// halves): an escape must be found at every position of every length.
+TEST(PythonText, EscapesFoundAtEveryPositionAndLength) {
+  struct Case {
+    std::string_view raw;
+    bool ensure_ascii;
+    std::string_view escaped;
+  };
+  const Case json_cases[] = {{"\"", false, "\\\""},     {"\\", false, "\\\\"},
+                             {"\n", false, "\\n"},      {"\x01", false, "\\u0001"},
+                             {"\x7f", true, "\\u007f"}, {"\xc3\xa9", true, "\\u00e9"}};
+  for (size_t n = 0; n <= 40; ++n) {
+    for (size_t k = 0; k <= n; ++k) {
+      const std::string before(k, 'a');
+      const std::string after(n - k, 'b');
+      for (const Case& c : json_cases) {
+        std::string out;
+        append_json_string(out, before + std::string(c.raw) + after, c.ensure_ascii);
+        EXPECT_EQ(out, '"' + before + std::string(c.escaped) + after + '"') << n << " " << k;
+      }
+      // Copied unchanged: non-ASCII and DEL without ensure_ascii.
+      std::string out;
+      append_json_string(out, before + "\x7f\xc3\xa9" + after, false);
+      EXPECT_EQ(out, '"' + before + "\x7f\xc3\xa9" + after + '"');
+      // repr: a quote picks the other quote; both quotes, a backslash, a control or DEL byte,
+      // or anything outside ASCII leave the fast path.
+      char quote = 0;
+      EXPECT_TRUE(repr_copies_unchanged(before + after, &quote));
+      EXPECT_EQ(quote, '\'');
+      EXPECT_TRUE(repr_copies_unchanged(before + "'" + after, &quote));
+      EXPECT_EQ(quote, '"');
+      EXPECT_TRUE(repr_copies_unchanged(before + "\"" + after, &quote));
+      EXPECT_EQ(quote, '\'');
+      for (std::string_view bad : {"\\", "\n", "\x7f", "\xc3\xa9", "\x1f"}) {
+        EXPECT_FALSE(repr_copies_unchanged(before + std::string(bad) + after, &quote))
+            << n << " " << k;
+      }
+      if (n >= 1) {
+        EXPECT_FALSE(repr_copies_unchanged("'" + std::string(n - 1, 'x') + "\"", &quote));
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace bakeoff
