@@ -271,6 +271,14 @@ Flow Interpreter::exec(const Stmt& s) {
         exec_for(s, eval(*s.expr), 0);
         return Flow::Normal;
       case StmtKind::Set:
+        if (s.target.kind == Target::Name) {
+          // `{% set content = message['content'] %}`: the field of context data goes straight
+          // into the variable, read in place.
+          if (const Json* j = nullptr; field_in_place(*s.expr, &j) && j != nullptr) {
+            assign(s.target, from_json(*j));
+            return Flow::Normal;
+          }
+        }
         assign(s.target, eval(*s.expr));
         return Flow::Normal;
       case StmtKind::SetBlock: {
@@ -404,7 +412,7 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
       if (out_->size() > tpl_.options.limits.max_output_bytes) check_output();
       if (lo != nullptr) lo->index0 = idx;
       if (one_name) {
-        if (locals_.size() != body_base) locals_.resize(body_base);
+        while (locals_.size() > body_base) locals_.pop_back();  // the last iteration's sets
         if (json_items != nullptr) {
           locals_[start].second = from_json((*json_items)[idx]);
         } else {
