@@ -56,6 +56,12 @@ struct Expr {
   int line = 0;
   int col = 0;
   ExprPtr a, b, c, d;
+  // Getattr/Getitem on a variable with a constant key and plain rules on dicts: the key (the
+  // evaluator reads such a field of context data in place). Compare, a single ==/!= between
+  // such a field and a string literal: the field and the literal's text. Set by the parser.
+  const std::string* key = nullptr;
+  const Expr* field = nullptr;
+  const std::string* text = nullptr;
   Value value;       // Const
   std::string name;  // Getattr attribute, Filter/Test name, Name's text
   std::vector<ExprPtr> args;

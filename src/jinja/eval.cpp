@@ -49,17 +49,7 @@ bool plain_member(const Value& obj, const std::string& name, int not_plain, Valu
 }  // namespace
 
 bool Interpreter::field_in_place(const Expr& e, const Json** out) {
-  if (e.a == nullptr || e.a->kind != ExprKind::Name || (e.op & kNotPlainOnDict) != 0) return false;
-  const std::string* key = nullptr;
-  if (e.kind == ExprKind::Getattr) {
-    key = &e.name;
-  } else if (e.kind == ExprKind::Getitem && e.b->kind == ExprKind::Const &&
-             e.b->value.kind == Kind::String) {
-    key = &e.b->value.str();
-  } else {
-    return false;
-  }
-  return json_member(lookup_ref(e.a->sym), *key, out);
+  return e.key != nullptr && json_member(lookup_ref(e.a->sym), *e.key, out);
 }
 
 const std::string* Interpreter::string_in_place(const Expr& e) {
@@ -84,18 +74,14 @@ const std::string* Interpreter::string_in_place(const Expr& e) {
 }
 
 int Interpreter::compare_in_place(const Expr& e) {
-  // `message['role'] == 'user'` (either way round). A missing key is undefined, which equals no
-  // string; a datum that is not a string takes the full path.
-  const Expr* field = e.a.get();
-  const Expr* literal = e.args[0].get();
-  if (field->kind == ExprKind::Const) std::swap(field, literal);
-  if (literal->kind != ExprKind::Const || literal->value.kind != Kind::String) return -1;
+  // A missing key is undefined, which equals no string; a datum that is not a string takes the
+  // full path.
   const Json* j = nullptr;
-  if (!field_in_place(*field, &j)) return -1;
+  if (e.field == nullptr || !field_in_place(*e.field, &j)) return -1;
   const bool eq = e.ops[0] == CmpOp::Eq;
   if (j == nullptr) return eq ? 0 : 1;
   if (!j->is_string()) return -1;
-  return same_text(j->get_ref<const std::string&>(), literal->value.str()) == eq ? 1 : 0;
+  return same_text(j->get_ref<const std::string&>(), *e.text) == eq ? 1 : 0;
 }
 
 bool Interpreter::truth(const Expr& e) {

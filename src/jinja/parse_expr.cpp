@@ -134,6 +134,17 @@ ExprPtr Parser::parse_compare() {
     cmp->ops.push_back(op);
     cmp->args.push_back(parse_math1());
   }
+  if (cmp && cmp->ops.size() == 1 && (cmp->ops[0] == CmpOp::Eq || cmp->ops[0] == CmpOp::Ne)) {
+    // `message['role'] == 'user'`, either way round: compared in place (Interpreter::truth).
+    const Expr* x = cmp->a.get();
+    const Expr* y = cmp->args[0].get();
+    if (x->kind == ExprKind::Const) std::swap(x, y);
+    if (x->key != nullptr && y->kind == ExprKind::Const && y->value.kind == Kind::String &&
+        !y->value.safe) {
+      cmp->field = x;
+      cmp->text = &y->value.str();
+    }
+  }
   return cmp ? std::move(cmp) : std::move(expr);
 }
 
@@ -343,6 +354,7 @@ ExprPtr Parser::parse_subscript(ExprPtr base) {
       n->a = std::move(base);
       n->name = cur().text;
       n->op = not_plain_on(n->name);
+      if (n->a->kind == ExprKind::Name && (n->op & kNotPlainOnDict) == 0) n->key = &n->name;
       next();
       return n;
     }
@@ -376,6 +388,9 @@ ExprPtr Parser::parse_subscript(ExprPtr base) {
   n->b = std::move(index);
   if (n->b->kind == ExprKind::Const && n->b->value.kind == Kind::String) {
     n->op = not_plain_on(n->b->value.str());
+    if (n->a->kind == ExprKind::Name && (n->op & kNotPlainOnDict) == 0) {
+      n->key = &n->b->value.str();
+    }
   }
   return n;
 }
