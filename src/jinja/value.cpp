@@ -139,13 +139,6 @@ DictObj& Value::dict_obj() const {
   if (d->lazy != nullptr) d->materialize();
   return *d;
 }
-const Json* Value::json_source() const {
-  if (!obj) return borrowed ? jref : nullptr;
-  if (kind == Kind::Dict) return static_cast<const DictObj*>(obj.get())->lazy;
-  if (kind == Kind::List || kind == Kind::Tuple)
-    return static_cast<const ListObj*>(obj.get())->lazy;
-  return nullptr;
-}
 size_t Value::container_size() const {
   if (const Json* j = json_source()) return j->size();
   if (kind == Kind::Dict) return static_cast<const DictObj*>(obj.get())->items.size();
@@ -214,21 +207,6 @@ Value scalar_from_json(const Json& j) {
 
 Value LoopObj::at(size_t k) const {
   return items != nullptr ? (*items)[k] : from_json((*json_items)[k]);
-}
-
-bool json_member(const Value& dict, std::string_view key, const Json** out) {
-  if (dict.kind != Kind::Dict) return false;
-  const Json* j = dict.json_source();
-  if (j == nullptr) return false;
-  // The object's own storage (ordered_map: a vector of pairs), not Json's generic iterator; a
-  // length check before any byte compare (keys like role/content/tool_calls differ in length).
-  for (const auto& [k, value] : j->get_ref<const Json::object_t&>()) {
-    if (!same_text(k, key)) continue;
-    *out = &value;
-    return true;
-  }
-  *out = nullptr;
-  return true;
 }
 
 bool json_item(const Value& dict, std::string_view key, Value* out) {

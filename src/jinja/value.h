@@ -210,6 +210,15 @@ struct DictObj : Object {
   void set(Value key, Value value);
 };
 
+inline const Json* Value::json_source() const {
+  if (!obj) return borrowed ? jref : nullptr;
+  if (kind == Kind::Dict) return static_cast<const DictObj*>(obj.get())->lazy;
+  if (kind == Kind::List || kind == Kind::Tuple) {
+    return static_cast<const ListObj*>(obj.get())->lazy;
+  }
+  return nullptr;
+}
+
 struct MacroDef;
 struct Stmt;
 
@@ -256,9 +265,6 @@ Value scalar_from_json(const Json& j);
 // conversion of the dict). False (nothing set) when the dict is converted or has no such key;
 // the caller then takes the ordinary path.
 bool json_item(const Value& dict, std::string_view key, Value* out);
-// The same read without making a Value: the item itself (null when the dict has no such key).
-// False when `dict` is not a dict still reading context data in place.
-bool json_member(const Value& dict, std::string_view key, const Json** out);
 // Whether a and b hold the same text: short texts (keys, roles) compared a word at a time
 // without a call into memcmp.
 inline bool same_text(std::string_view a, std::string_view b) {
@@ -286,6 +292,23 @@ inline bool same_text(std::string_view a, std::string_view b) {
   for (size_t i = 0; i < n; ++i) {
     if (x[i] != y[i]) return false;
   }
+  return true;
+}
+// dict[key] without making a Value: the item itself (null when the dict has no such key). False
+// when `dict` is not a dict still reading context data in place. Inline: templates read fields
+// of messages more than anything else.
+inline bool json_member(const Value& dict, std::string_view key, const Json** out) {
+  if (dict.kind != Kind::Dict) return false;
+  const Json* j = dict.json_source();
+  const auto* members = j != nullptr ? j->get_ptr<const Json::object_t*>() : nullptr;
+  if (members == nullptr) return false;
+  // The object's own storage (ordered_map: a vector of pairs), not Json's generic iterator.
+  for (const auto& [k, value] : *members) {
+    if (!same_text(k, key)) continue;
+    *out = &value;
+    return true;
+  }
+  *out = nullptr;
   return true;
 }
 // Python truthiness of context data, read in place.
