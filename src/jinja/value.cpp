@@ -323,11 +323,17 @@ bool printable(char32_t c) {
   return true;
 }
 
+void append_str_repr_slow(std::string& out, const std::string& s);
+
 void append_str_repr(std::string& out, const std::string& s) {
   if (char q = 0; repr_copies_unchanged(s, &q)) {
     append_quoted(out, s, q);  // most strings: keys, names, descriptions
     return;
   }
+  append_str_repr_slow(out, s);
+}
+
+void append_str_repr_slow(std::string& out, const std::string& s) {
   bool has_single = s.find('\'') != std::string::npos;
   bool has_double = s.find('"') != std::string::npos;
   char quote = (has_single && !has_double) ? '"' : '\'';
@@ -375,41 +381,123 @@ void repr_rec(std::string& out, const Value& v, std::vector<const void*>& seen);
 
 // repr() of context data not yet converted, read straight from the Json (it cannot contain
 // itself); `level` counts the containers around it, as `seen` does.
-void repr_json(std::string& out, const Json& j, size_t level, std::vector<const void*>& seen) {
+// Writes into a string through a pointer: while writing, the string's size is its room (grown
+// in chunks), and it is cut to what was written at the end. A repr of context data is hundreds
+// of short pieces; growing the string piece by piece cost more than the pieces.
+class RawWriter {
+ public:
+  explicit RawWriter(std::string& out) : out_(out), len_(out.size()) {}
+  ~RawWriter() { out_.resize(len_); }
+  RawWriter(const RawWriter&) = delete;
+  RawWriter& operator=(const RawWriter&) = delete;
+  char* room(size_t n) {
+    if (out_.size() - len_ < n) out_.resize(std::max(out_.size() * 2, len_ + n + 1024));
+    return out_.data() + len_;
+  }
+  void put(char c) {
+    *room(1) = c;
+    ++len_;
+  }
+  void put(std::string_view s) {
+    copy_short(room(s.size()), s);
+    len_ += s.size();
+  }
+  // `q` + s + `q`, s needing no escape.
+  void put_quoted(std::string_view s, char q) {
+    char* p = room(s.size() + 2);
+    *p = q;
+    copy_short(p + 1, s);
+    p[s.size() + 1] = q;
+    len_ += s.size() + 2;
+  }
+  // The string itself, for writers that append to it (then resync()).
+  std::string& string() {
+    out_.resize(len_);
+    return out_;
+  }
+  void resync() { len_ = out_.size(); }
+
+ private:
+  // memcpy, without a call for the short texts that most keys and values are.
+  static void copy_short(char* to, std::string_view s) {
+    const size_t n = s.size();
+    const char* from = s.data();
+    if (n > 16) {
+      std::memcpy(to, from, n);
+    } else if (n >= 8) {
+      uint64_t a = 0;
+      uint64_t b = 0;
+      std::memcpy(&a, from, 8);
+      std::memcpy(&b, from + n - 8, 8);
+      std::memcpy(to, &a, 8);
+      std::memcpy(to + n - 8, &b, 8);
+    } else if (n >= 4) {
+      uint32_t a = 0;
+      uint32_t b = 0;
+      std::memcpy(&a, from, 4);
+      std::memcpy(&b, from + n - 4, 4);
+      std::memcpy(to, &a, 4);
+      std::memcpy(to + n - 4, &b, 4);
+    } else {
+      for (size_t i = 0; i < n; ++i) to[i] = from[i];
+    }
+  }
+  std::string& out_;
+  size_t len_;
+};
+
+void repr_json_string(RawWriter& w, const std::string& s) {
+  if (char q = 0; repr_copies_unchanged(s, &q)) {
+    w.put_quoted(s, q);  // most strings: keys, names, descriptions
+    return;
+  }
+  append_str_repr_slow(w.string(), s);
+  w.resync();
+}
+
+// repr() of context data not yet converted, read straight from the Json (it cannot contain
+// itself); `level` counts the containers around it, as `seen` does.
+void repr_json(RawWriter& w, const Json& j, size_t level, std::vector<const void*>& seen) {
   switch (j.type()) {
     case Json::value_t::string:
-      append_str_repr(out, j.get_ref<const std::string&>());
+      repr_json_string(w, j.get_ref<const std::string&>());
       return;
     case Json::value_t::array: {
       if (level > 500) fail("limit", "maximum recursion depth exceeded while getting the repr");
-      out += '[';
+      w.put('[');
       bool first = true;
-      for (const auto& e : j) {
-        if (!first) out += ", ";
+      for (const auto& e : *j.get_ptr<const Json::array_t*>()) {
+        if (!first) w.put(", ");
         first = false;
-        repr_json(out, e, level + 1, seen);
+        repr_json(w, e, level + 1, seen);
       }
-      out += ']';
+      w.put(']');
       return;
     }
     case Json::value_t::object: {
       if (level > 500) fail("limit", "maximum recursion depth exceeded while getting the repr");
-      out += '{';
+      w.put('{');
       bool first = true;
-      for (auto it = j.begin(); it != j.end(); ++it) {
-        if (!first) out += ", ";
+      for (const auto& [key, item] : *j.get_ptr<const Json::object_t*>()) {
+        if (!first) w.put(", ");
         first = false;
-        append_str_repr(out, it.key());
-        out += ": ";
-        repr_json(out, it.value(), level + 1, seen);
+        repr_json_string(w, key);
+        w.put(": ");
+        repr_json(w, item, level + 1, seen);
       }
-      out += '}';
+      w.put('}');
       return;
     }
     default:
-      repr_rec(out, from_json(j), seen);  // a scalar: converts without allocating
+      repr_rec(w.string(), from_json(j), seen);  // a scalar: converts without allocating
+      w.resync();
       return;
   }
+}
+
+void repr_json(std::string& out, const Json& j, size_t level, std::vector<const void*>& seen) {
+  RawWriter w(out);
+  repr_json(w, j, level, seen);
 }
 
 void repr_items(std::string& out, const Value& v, std::vector<const void*>& seen) {
