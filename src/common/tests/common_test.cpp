@@ -79,35 +79,43 @@ TEST(PythonText, EscapesFoundAtEveryPositionAndLength) {
   const Case json_cases[] = {{"\"", false, "\\\""},     {"\\", false, "\\\\"},
                              {"\n", false, "\\n"},      {"\x01", false, "\\u0001"},
                              {"\x7f", true, "\\u007f"}, {"\xc3\xa9", true, "\\u00e9"}};
+  // a…a + mid + b…b, n bytes of filler with `mid` after the first k.
+  auto text = [](size_t n, size_t k, std::string_view mid) {
+    std::string s(k, 'a');
+    s.append(mid);
+    s.append(n - k, 'b');
+    return s;
+  };
+  auto quoted = [](const std::string& s) {
+    std::string q = "\"";
+    q.append(s);
+    q.push_back('"');
+    return q;
+  };
   for (size_t n = 0; n <= 40; ++n) {
     for (size_t k = 0; k <= n; ++k) {
-      const std::string before(k, 'a');
-      const std::string after(n - k, 'b');
       for (const Case& c : json_cases) {
         std::string out;
-        append_json_string(out, before + std::string(c.raw) + after, c.ensure_ascii);
-        EXPECT_EQ(out, '"' + before + std::string(c.escaped) + after + '"') << n << " " << k;
+        append_json_string(out, text(n, k, c.raw), c.ensure_ascii);
+        EXPECT_EQ(out, quoted(text(n, k, c.escaped))) << n << " " << k;
       }
       // Copied unchanged: non-ASCII and DEL without ensure_ascii.
       std::string out;
-      append_json_string(out, before + "\x7f\xc3\xa9" + after, false);
-      EXPECT_EQ(out, '"' + before + "\x7f\xc3\xa9" + after + '"');
+      append_json_string(out, text(n, k, "\x7f\xc3\xa9"), false);
+      EXPECT_EQ(out, quoted(text(n, k, "\x7f\xc3\xa9")));
       // repr: a quote picks the other quote; both quotes, a backslash, a control or DEL byte,
       // or anything outside ASCII leave the fast path.
       char quote = 0;
-      EXPECT_TRUE(repr_copies_unchanged(before + after, &quote));
+      EXPECT_TRUE(repr_copies_unchanged(text(n, k, ""), &quote));
       EXPECT_EQ(quote, '\'');
-      EXPECT_TRUE(repr_copies_unchanged(before + "'" + after, &quote));
+      EXPECT_TRUE(repr_copies_unchanged(text(n, k, "'"), &quote));
       EXPECT_EQ(quote, '"');
-      EXPECT_TRUE(repr_copies_unchanged(before + "\"" + after, &quote));
+      EXPECT_TRUE(repr_copies_unchanged(text(n, k, "\""), &quote));
       EXPECT_EQ(quote, '\'');
       for (std::string_view bad : {"\\", "\n", "\x7f", "\xc3\xa9", "\x1f"}) {
-        EXPECT_FALSE(repr_copies_unchanged(before + std::string(bad) + after, &quote))
-            << n << " " << k;
+        EXPECT_FALSE(repr_copies_unchanged(text(n, k, bad), &quote)) << n << " " << k;
       }
-      if (n >= 1) {
-        EXPECT_FALSE(repr_copies_unchanged("'" + std::string(n - 1, 'x') + "\"", &quote));
-      }
+      EXPECT_FALSE(repr_copies_unchanged(text(n, k, "'\""), &quote)) << n << " " << k;
     }
   }
 }
