@@ -89,7 +89,8 @@ bool Interpreter::truth(const Expr& e) {
     case ExprKind::Getattr:
     case ExprKind::Getitem:
       // `if message.content`: a missing key is undefined (false), a present one its truth.
-      if (const Json* j = nullptr; field_in_place(e, &j)) return j != nullptr && json_truthy(*j);
+      if (const Json* j = nullptr; field_in_place(e, &j))
+        return j != nullptr && truthy(from_json(*j));
       break;
     case ExprKind::Compare:
       if (e.ops.size() == 1 && (e.ops[0] == CmpOp::Eq || e.ops[0] == CmpOp::Ne)) {

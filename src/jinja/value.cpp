@@ -216,30 +216,6 @@ bool json_item(const Value& dict, std::string_view key, Value* out) {
   return true;
 }
 
-bool json_truthy(const Json& j) {
-  switch (j.type()) {
-    case Json::value_t::null:
-    case Json::value_t::discarded:
-      return false;
-    case Json::value_t::boolean:
-      return j.get<bool>();
-    case Json::value_t::number_integer:
-      return j.get<int64_t>() != 0;
-    case Json::value_t::number_unsigned:
-      return j.get<uint64_t>() != 0;
-    case Json::value_t::number_float:
-      return j.get<double>() != 0;
-    case Json::value_t::string:
-      return !j.get_ref<const std::string&>().empty();
-    case Json::value_t::array:
-    case Json::value_t::object:
-      return !j.empty();
-    case Json::value_t::binary:  // from_json reads it as None
-      return false;
-  }
-  return false;
-}
-
 void ListObj::materialize() {
   const Json* j = lazy;
   lazy = nullptr;

@@ -311,8 +311,6 @@ inline bool json_member(const Value& dict, std::string_view key, const Json** ou
   *out = nullptr;
   return true;
 }
-// Python truthiness of context data, read in place.
-bool json_truthy(const Json& j);
 bool truthy(const Value& v);
 // Python str(): what {{ v }} prints.
 void append_str(std::string& out, const Value& v);
