@@ -394,6 +394,16 @@ class RawWriter {
   void resync() { len_ = out_.size(); }
 
  private:
+  // The n bytes (sizeof(Word) <= n <= 2 * sizeof(Word)) as the first and the last word.
+  template <typename Word>
+  static void copy_halves(char* to, const char* from, size_t n) {
+    Word a = 0;
+    Word b = 0;
+    std::memcpy(&a, from, sizeof(Word));
+    std::memcpy(&b, from + n - sizeof(Word), sizeof(Word));
+    std::memcpy(to, &a, sizeof(Word));
+    std::memcpy(to + n - sizeof(Word), &b, sizeof(Word));
+  }
   // memcpy, without a call for the short texts that most keys and values are.
   static void copy_short(char* to, std::string_view s) {
     const size_t n = s.size();
@@ -401,19 +411,9 @@ class RawWriter {
     if (n > 16) {
       std::memcpy(to, from, n);
     } else if (n >= 8) {
-      uint64_t a = 0;
-      uint64_t b = 0;
-      std::memcpy(&a, from, 8);
-      std::memcpy(&b, from + n - 8, 8);
-      std::memcpy(to, &a, 8);
-      std::memcpy(to + n - 8, &b, 8);
+      copy_halves<uint64_t>(to, from, n);
     } else if (n >= 4) {
-      uint32_t a = 0;
-      uint32_t b = 0;
-      std::memcpy(&a, from, 4);
-      std::memcpy(&b, from + n - 4, 4);
-      std::memcpy(to, &a, 4);
-      std::memcpy(to + n - 4, &b, 4);
+      copy_halves<uint32_t>(to, from, n);
     } else {
       for (size_t i = 0; i < n; ++i) to[i] = from[i];
     }

@@ -267,28 +267,26 @@ Value scalar_from_json(const Json& j);
 bool json_item(const Value& dict, std::string_view key, Value* out);
 // Whether a and b hold the same text: short texts (keys, roles) compared a word at a time
 // without a call into memcmp.
+// Whether the n bytes (sizeof(Word) <= n <= 2 * sizeof(Word)) at x and y are equal: the first
+// and the last word, overlapping.
+template <typename Word>
+bool same_halves(const char* x, const char* y, size_t n) {
+  Word x1 = 0, y1 = 0, x2 = 0, y2 = 0;
+  std::memcpy(&x1, x, sizeof(Word));
+  std::memcpy(&y1, y, sizeof(Word));
+  std::memcpy(&x2, x + n - sizeof(Word), sizeof(Word));
+  std::memcpy(&y2, y + n - sizeof(Word), sizeof(Word));
+  return ((x1 ^ y1) | (x2 ^ y2)) == 0;
+}
+
 inline bool same_text(std::string_view a, std::string_view b) {
   const size_t n = a.size();
   if (n != b.size()) return false;
   const char* x = a.data();
   const char* y = b.data();
   if (n > 16) return std::memcmp(x, y, n) == 0;
-  if (n >= 8) {
-    uint64_t x1 = 0, y1 = 0, x2 = 0, y2 = 0;
-    std::memcpy(&x1, x, 8);
-    std::memcpy(&y1, y, 8);
-    std::memcpy(&x2, x + n - 8, 8);
-    std::memcpy(&y2, y + n - 8, 8);
-    return ((x1 ^ y1) | (x2 ^ y2)) == 0;
-  }
-  if (n >= 4) {
-    uint32_t x1 = 0, y1 = 0, x2 = 0, y2 = 0;
-    std::memcpy(&x1, x, 4);
-    std::memcpy(&y1, y, 4);
-    std::memcpy(&x2, x + n - 4, 4);
-    std::memcpy(&y2, y + n - 4, 4);
-    return ((x1 ^ y1) | (x2 ^ y2)) == 0;
-  }
+  if (n >= 8) return same_halves<uint64_t>(x, y, n);
+  if (n >= 4) return same_halves<uint32_t>(x, y, n);
   for (size_t i = 0; i < n; ++i) {
     if (x[i] != y[i]) return false;
   }
