@@ -383,6 +383,9 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
     }
     const std::vector<Value>& items = *items_ptr;
     const size_t count = json_items != nullptr ? json_items->size() : items.size();
+    auto item_at = [&](size_t k) {
+      return json_items != nullptr ? from_json((*json_items)[k]) : items[k];
+    };
     Value loop;
     LoopObj* lo = nullptr;
     if (tpl_.loop_sym >= 0) {
@@ -413,18 +416,14 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
       if (lo != nullptr) lo->index0 = idx;
       if (one_name) {
         while (locals_.size() > body_base) locals_.pop_back();  // the last iteration's sets
-        if (json_items != nullptr) {
-          locals_[start].second = from_json((*json_items)[idx]);
-        } else {
-          locals_[start].second = items[idx];
-        }
+        locals_[start].second = item_at(idx);
         // (the body may have rebound `loop` with a set)
         if (lo != nullptr && locals_[start + 1].second.obj != loop.obj) {
           locals_[start + 1].second = loop;
         }
       } else {
         locals_.resize(start);
-        assign(s.target, json_items != nullptr ? from_json((*json_items)[idx]) : items[idx]);
+        assign(s.target, item_at(idx));
         if (lo != nullptr) locals_.emplace_back(tpl_.loop_sym, loop);
       }
       Flow f = exec_body(s.body);
