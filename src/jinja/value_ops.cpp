@@ -412,6 +412,12 @@ void slice_indices(int64_t n, const Value& start, const Value& stop, const Value
   *e = clamp(as_index(stop, "stop"), false);
 }
 
+// How many items the clamped slice s:e:st selects (Python's slicelength), to size the result.
+size_t slice_length(int64_t s, int64_t e, int64_t st) {
+  if (st > 0) return s < e ? static_cast<size_t>((e - s - 1) / st + 1) : 0;
+  return s > e ? static_cast<size_t>((s - e - 1) / -st + 1) : 0;
+}
+
 }  // namespace
 
 Value slice(const Value& obj, const Value& start, const Value& stop, const Value& step) {
@@ -439,6 +445,7 @@ Value slice(const Value& obj, const Value& start, const Value& stop, const Value
     int64_t s, e, st;
     slice_indices(static_cast<int64_t>(items.size()), start, stop, step, &s, &e, &st);
     std::vector<Value> out;
+    out.reserve(slice_length(s, e, st));
     for (int64_t i = s; st > 0 ? i < e : i > e; i += st)
       out.push_back(from_json(items[static_cast<size_t>(i)]));
     return Value::list(std::move(out));
@@ -448,6 +455,7 @@ Value slice(const Value& obj, const Value& start, const Value& stop, const Value
     int64_t s, e, st;
     slice_indices(static_cast<int64_t>(items.size()), start, stop, step, &s, &e, &st);
     std::vector<Value> out;
+    out.reserve(slice_length(s, e, st));
     for (int64_t i = s; st > 0 ? i < e : i > e; i += st)
       out.push_back(items[static_cast<size_t>(i)]);
     return obj.kind == Kind::Tuple ? Value::tuple(std::move(out)) : Value::list(std::move(out));
