@@ -58,10 +58,14 @@ struct Expr {
   ExprPtr a, b, c, d;
   // Getattr/Getitem on a variable with a constant key and plain rules on dicts: the key (the
   // evaluator reads such a field of context data in place). Compare, a single ==/!= between
-  // such a field and a string literal: the field and the literal's text. Set by the parser.
+  // such a field and a string literal: the field and the literal's text. A Const plain (not
+  // Markup) string: its text. Set by the parser.
   const std::string* key = nullptr;
   const Expr* field = nullptr;
   const std::string* text = nullptr;
+  // The outermost `+` of a left-nested `a + b + c …`: its operands in evaluation order, so that
+  // printing the sum walks no tree (Interpreter::print_sum).
+  std::vector<const Expr*> sum_parts;
   Value value;       // Const
   std::string name;  // Getattr attribute, Filter/Test name, Name's text
   std::vector<ExprPtr> args;

@@ -48,14 +48,10 @@ bool plain_member(const Value& obj, const std::string& name, int not_plain, Valu
 }
 }  // namespace
 
-bool Interpreter::field_in_place(const Expr& e, const Json** out) {
-  return e.key != nullptr && json_member(lookup_ref(e.a->sym), *e.key, out);
-}
-
 const std::string* Interpreter::string_in_place(const Expr& e) {
   switch (e.kind) {
     case ExprKind::Const:
-      return e.value.kind == Kind::String && !e.value.safe ? &e.value.str() : nullptr;
+      return e.text;
     case ExprKind::Name: {
       const Value& v = lookup_ref(e.sym);
       return v.kind == Kind::String && !v.safe ? &v.str() : nullptr;

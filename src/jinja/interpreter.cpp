@@ -28,6 +28,7 @@ Interpreter::Interpreter(const Template::Impl& tpl, const Json& context)
       locals_(scratch_.locals),
       args_pool_(scratch_.args_pool) {
   slots_.assign(tpl.initial_slots.begin(), tpl.initial_slots.end());
+  locals_.reset(tpl.initial_slots.size());
   if (context.is_object()) {
     // Context names the template never mentions are never converted.
     for (const auto& [key, value] : context.get_ref<const Json::object_t&>()) {
@@ -44,9 +45,8 @@ Interpreter::~Interpreter() {
   // unless a hostile render grew it far beyond what chat templates need.
   constexpr size_t kKeepCapacity = 4096;
   slots_.clear();
-  locals_.clear();
+  locals_.release_memory(kKeepCapacity);
   if (slots_.capacity() > kKeepCapacity) std::vector<Value>().swap(slots_);
-  if (locals_.capacity() > kKeepCapacity) std::vector<std::pair<int, Value>>().swap(locals_);
   if (args_pool_.size() > 64) args_pool_.resize(64);
   scratch_.in_use = false;
 }
@@ -81,10 +81,7 @@ void Interpreter::check_output() {
   }
 }
 
-const Value& Interpreter::lookup_ref(int sym) const {
-  for (size_t k = locals_.size(); k-- > frame_base_;) {
-    if (locals_[k].first == sym) return locals_[k].second;
-  }
+const Value& Interpreter::lookup_outside_frame(int sym) const {
   if (closure_ != nullptr) {
     for (size_t k = closure_->size(); k-- > 0;) {
       if ((*closure_)[k].first == sym) return (*closure_)[k].second;
@@ -94,13 +91,11 @@ const Value& Interpreter::lookup_ref(int sym) const {
 }
 
 void Interpreter::bind_local(int sym, const Value& v) {
-  for (size_t k = scope_base_; k < locals_.size(); ++k) {
-    if (locals_[k].first == sym) {
-      locals_[k].second = v;
-      return;
-    }
+  if (const int k = locals_.innermost(sym); k >= static_cast<int>(scope_base_)) {
+    locals_[static_cast<size_t>(k)].value = v;
+    return;
   }
-  locals_.emplace_back(sym, v);
+  locals_.push(sym, v);
 }
 
 void Interpreter::assign(const Target& t, const Value& v) {
@@ -159,22 +154,6 @@ std::string Interpreter::render_body_to_string(const Body& body) {
   return buf;
 }
 
-namespace {
-// The operands of a left-nested `a + b + c …`, in evaluation order (at most 16).
-size_t add_chain(const Expr& e, const Expr* (&parts)[16]) {
-  const Expr* leftmost = &e;
-  size_t n = 0;
-  while (leftmost->kind == ExprKind::Binary && static_cast<BinOp>(leftmost->op) == BinOp::Add &&
-         n < 15) {
-    parts[n++] = leftmost->b.get();
-    leftmost = leftmost->a.get();
-  }
-  parts[n++] = leftmost;
-  std::reverse(parts, parts + n);
-  return n;
-}
-}  // namespace
-
 // {{ expr }}. The shapes chat templates print most, `'<|im_start|>' + role + '\n' + content`,
 // `a ~ b ~ c` and a macro call, are written straight into the output rather than built as a
 // temporary string first. Same bytes and same errors as evaluating the whole expression, then
@@ -194,7 +173,7 @@ void Interpreter::print(const Expr& e) {
         return;
       }
       case ExprKind::Binary:
-        if (static_cast<BinOp>(e.op) == BinOp::Add) {
+        if (!e.sum_parts.empty()) {  // a `+` chain
           print_sum(e);
           return;
         }
@@ -218,8 +197,8 @@ void Interpreter::print(const Expr& e) {
 
 void Interpreter::print_sum(const Expr& e) {
   std::string& out = *out_;
-  const Expr* parts[16];
-  const size_t n = add_chain(e, parts);
+  const std::vector<const Expr*>& parts = e.sum_parts;
+  const size_t n = parts.size();
   // Plain strings so far: their sum is their concatenation, written to `out` from `mark` on.
   const size_t mark = out.size();
   Value sum;
@@ -313,12 +292,12 @@ Flow Interpreter::exec(const Stmt& s) {
         try {
           f = exec_body(s.body);
         } catch (...) {
-          locals_.resize(start);
+          locals_.truncate(start);
           scope_base_ = saved_scope;
           closure_ = saved_closure;
           throw;
         }
-        locals_.resize(start);
+        locals_.truncate(start);
         scope_base_ = saved_scope;
         closure_ = saved_closure;
         return f;
@@ -366,7 +345,7 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
   if (closure_ == nullptr && frame_base_ == 0) closure_ = &kEmpty;
   scope_base_ = start;
   auto restore = [&] {
-    locals_.resize(start);
+    locals_.truncate(start);
     scope_base_ = saved_scope;
     closure_ = saved_closure;
   };
@@ -375,7 +354,7 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
       std::vector<Value> kept;
       for (const auto& item : owned) {
         spend();
-        locals_.resize(start);
+        locals_.truncate(start);
         assign(s.target, item);
         if (truth(*s.cond)) kept.push_back(item);
       }
@@ -404,10 +383,10 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
     // `for x in …` (one name): x and `loop` keep their places at the scope's start and are
     // overwritten each iteration, rather than dropped and pushed again.
     const bool one_name = s.target.kind == Target::Name;
-    locals_.resize(start);  // (the `if` filter above bound the target)
+    locals_.truncate(start);  // (the `if` filter above bound the target)
     if (one_name) {
-      locals_.emplace_back(s.target.sym, Value());
-      if (lo != nullptr) locals_.emplace_back(tpl_.loop_sym, loop);
+      locals_.push(s.target.sym, Value());
+      if (lo != nullptr) locals_.push(tpl_.loop_sym, loop);
     }
     const size_t body_base = locals_.size();
     for (size_t idx = 0; idx < count; ++idx) {
@@ -415,16 +394,16 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
       if (out_->size() > tpl_.options.limits.max_output_bytes) check_output();
       if (lo != nullptr) lo->index0 = idx;
       if (one_name) {
-        while (locals_.size() > body_base) locals_.pop_back();  // the last iteration's sets
-        locals_[start].second = item_at(idx);
+        locals_.truncate(body_base);  // the last iteration's sets
+        locals_[start].value = item_at(idx);
         // (the body may have rebound `loop` with a set)
-        if (lo != nullptr && locals_[start + 1].second.obj != loop.obj) {
-          locals_[start + 1].second = loop;
+        if (lo != nullptr && locals_[start + 1].value.obj != loop.obj) {
+          locals_[start + 1].value = loop;
         }
       } else {
-        locals_.resize(start);
+        locals_.truncate(start);
         assign(s.target, item_at(idx));
-        if (lo != nullptr) locals_.emplace_back(tpl_.loop_sym, loop);
+        if (lo != nullptr) locals_.push(tpl_.loop_sym, loop);
       }
       Flow f = exec_body(s.body);
       if (f == Flow::Break) break;
@@ -434,7 +413,7 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
       lo->json_items = nullptr;
     }
     if (count == 0) {
-      locals_.resize(start);
+      locals_.truncate(start);
       exec_body(s.else_body);
     }
   } catch (...) {
@@ -451,7 +430,8 @@ void Interpreter::exec_macro_def(const Stmt& s) {
   m->name = s.macro->name;
   if (frame_base_ != 0 || closure_ != nullptr || !locals_.empty()) {
     if (closure_ != nullptr) m->closure = *closure_;
-    for (size_t k = frame_base_; k < locals_.size(); ++k) m->closure.push_back(locals_[k]);
+    for (size_t k = frame_base_; k < locals_.size(); ++k)
+      m->closure.emplace_back(locals_[k].sym, locals_[k].value);
   }
   Value v;
   v.kind = Kind::Callable;
@@ -468,7 +448,8 @@ void Interpreter::exec_call_block(const Stmt& s) {
   m->def = s.macro;
   m->name = "caller";
   if (closure_ != nullptr) m->closure = *closure_;
-  for (size_t k = frame_base_; k < locals_.size(); ++k) m->closure.push_back(locals_[k]);
+  for (size_t k = frame_base_; k < locals_.size(); ++k)
+    m->closure.emplace_back(locals_[k].sym, locals_[k].value);
   Value caller;
   caller.kind = Kind::Callable;
   caller.obj = std::move(m);
@@ -505,7 +486,7 @@ Value Interpreter::call_macro(const CallableObj& m, CallArgs& args, Sink* sink) 
   size_t start = locals_.size();
   std::string buf;
   auto restore = [&] {
-    locals_.resize(start);
+    locals_.truncate(start);
     frame_base_ = saved_frame;
     scope_base_ = saved_scope;
     closure_ = saved_closure;
@@ -521,7 +502,7 @@ Value Interpreter::call_macro(const CallableObj& m, CallArgs& args, Sink* sink) 
     std::vector<char> given_big(np > 32 ? np : 0, 0);
     char* given = np > 32 ? given_big.data() : given_small;
     for (size_t i = 0; i < args.pos.size() && i < np; ++i) {
-      locals_.emplace_back(def.params[i], args.pos[i]);
+      locals_.push(def.params[i], args.pos[i]);
       given[i] = true;
     }
     Value caller_value;
@@ -533,7 +514,7 @@ Value Interpreter::call_macro(const CallableObj& m, CallArgs& args, Sink* sink) 
           if (given[i])
             fail("runtime",
                  fmt::format("macro '{}' got multiple values for argument '{}'", def.name, k));
-          locals_.emplace_back(def.params[i], v);
+          locals_.push(def.params[i], v);
           given[i] = true;
           matched = true;
         }
@@ -550,10 +531,10 @@ Value Interpreter::call_macro(const CallableObj& m, CallArgs& args, Sink* sink) 
     for (size_t i = 0; i < np; ++i) {
       if (given[i]) continue;
       if (def.defaults[i]) {
-        locals_.emplace_back(def.params[i], eval(*def.defaults[i]));
+        locals_.push(def.params[i], eval(*def.defaults[i]));
       } else {
-        locals_.emplace_back(def.params[i], Value::undefined_lazy("parameter '{}' was not provided",
-                                                                  def.param_names[i]));
+        locals_.push(def.params[i],
+                     Value::undefined_lazy("parameter '{}' was not provided", def.param_names[i]));
       }
     }
     if (args.pos.size() > np) {
@@ -564,13 +545,13 @@ Value Interpreter::call_macro(const CallableObj& m, CallArgs& args, Sink* sink) 
     if (def.uses_varargs) {
       std::vector<Value> extra;
       for (size_t i = np; i < args.pos.size(); ++i) extra.push_back(args.pos[i]);
-      locals_.emplace_back(tpl_.varargs_sym, Value::tuple(std::move(extra)));
+      locals_.push(tpl_.varargs_sym, Value::tuple(std::move(extra)));
     }
-    if (def.uses_kwargs) locals_.emplace_back(tpl_.kwargs_sym, kwargs);
+    if (def.uses_kwargs) locals_.push(tpl_.kwargs_sym, kwargs);
     if (def.uses_caller) {
-      locals_.emplace_back(tpl_.caller_sym, caller_value.is_undefined()
-                                                ? Value::undefined("'caller' is undefined")
-                                                : caller_value);
+      locals_.push(tpl_.caller_sym, caller_value.is_undefined()
+                                        ? Value::undefined("'caller' is undefined")
+                                        : caller_value);
     }
     if (sink != nullptr) {
       sink->used = true;

@@ -38,11 +38,55 @@ struct Template::Impl {
 
 enum class Flow : uint8_t { Normal, Break, Continue };
 
+// The variables of nested scopes and macro frames, innermost last, with the innermost entry
+// of every symbol indexed (shallow binding): finding a variable is one load, not a scan of
+// the stack. Every push and pop goes through here so that the index stays exact.
+class LocalStack {
+ public:
+  struct Entry {
+    int sym;
+    int shadowed;  // the symbol's innermost entry before this one (-1: none)
+    Value value;
+  };
+  // Empty, for a template of `symbols` symbols.
+  void reset(size_t symbols) {
+    entries_.clear();
+    innermost_.assign(symbols, -1);
+  }
+  void release_memory(size_t keep) {
+    entries_.clear();
+    if (entries_.capacity() > keep) std::vector<Entry>().swap(entries_);
+  }
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  // The index of `sym`'s innermost entry, or -1.
+  int innermost(int sym) const { return innermost_[static_cast<size_t>(sym)]; }
+  Entry& operator[](size_t k) { return entries_[k]; }
+  const Entry& operator[](size_t k) const { return entries_[k]; }
+  void push(int sym, Value value) {
+    int& top = innermost_[static_cast<size_t>(sym)];
+    entries_.push_back(Entry{sym, top, std::move(value)});
+    top = static_cast<int>(entries_.size() - 1);
+  }
+  // Drops the entries from `n` on, uncovering what they shadowed.
+  void truncate(size_t n) {
+    while (entries_.size() > n) {
+      const Entry& e = entries_.back();
+      innermost_[static_cast<size_t>(e.sym)] = e.shadowed;
+      entries_.pop_back();
+    }
+  }
+
+ private:
+  std::vector<Entry> entries_;
+  std::vector<int> innermost_;  // per symbol
+};
+
 // The containers a render works in, kept per thread between renders so that a render allocates
 // no variable slots, scope stack or argument lists once its thread has rendered before.
 struct RenderScratch {
   std::vector<Value> slots;
-  std::vector<std::pair<int, Value>> locals;
+  LocalStack locals;
   std::vector<std::unique_ptr<CallArgs>> args_pool;
   bool in_use = false;
 };
@@ -74,10 +118,10 @@ class Interpreter {
   const Template::Impl& tpl_;
   std::unique_ptr<RenderScratch> own_scratch_;  // when this thread's is taken (never, in practice)
   RenderScratch& scratch_;
-  std::vector<Value>& slots_;                   // root frame: one per symbol
-  std::vector<std::pair<int, Value>>& locals_;  // nested scopes, innermost last
-  size_t frame_base_ = 0;                       // first local of the current macro frame
-  size_t scope_base_ = 0;                       // first local of the current scope
+  std::vector<Value>& slots_;  // root frame: one per symbol
+  LocalStack& locals_;         // nested scopes, innermost last
+  size_t frame_base_ = 0;      // first local of the current macro frame
+  size_t scope_base_ = 0;      // first local of the current scope
   const std::vector<std::pair<int, Value>>* closure_ = nullptr;
   std::string* out_ = nullptr;
   size_t depth_ = 0;
@@ -90,7 +134,15 @@ class Interpreter {
 
   Value lookup(int sym) const { return lookup_ref(sym); }
   // The variable itself, not a copy: valid until the next statement or call changes the scopes.
-  const Value& lookup_ref(int sym) const;
+  const Value& lookup_ref(int sym) const {
+    // The innermost entry is the current frame's when it lies at or above the frame's base.
+    if (const int k = locals_.innermost(sym); k >= static_cast<int>(frame_base_)) {
+      return locals_[static_cast<size_t>(k)].value;
+    }
+    return lookup_outside_frame(sym);
+  }
+  // Not a local of the current frame: the macro's closure, else the root frame.
+  const Value& lookup_outside_frame(int sym) const;
   void assign(const Target& t, const Value& v);
   void bind_local(int sym, const Value& v);
 
@@ -109,7 +161,9 @@ class Interpreter {
   // `name.key` / `name['key']` (a constant key, plain lookup rules) when `name` is a dict still
   // reading context data: true, with the datum or null when the key is missing. False when the
   // full rules apply.
-  bool field_in_place(const Expr& e, const Json** out);
+  bool field_in_place(const Expr& e, const Json** out) {
+    return e.key != nullptr && json_member(lookup_ref(e.a->sym), *e.key, out);
+  }
   // A one-operator ==/!= between such a field and a string literal, decided in place: 1 or 0;
   // -1 when the full comparison is needed.
   int compare_in_place(const Expr& e);

@@ -1,5 +1,7 @@
 // Expression parsing: jinja2's precedence climb from conditional expressions down to
 // primaries, filters, tests, subscripts and calls.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "jinja/parser_impl.h"
@@ -164,6 +166,19 @@ ExprPtr Parser::parse_math1() {
     next();
     left = binary(op, std::move(left), parse_concat(), at);
   }
+  if (left->kind == ExprKind::Binary && static_cast<BinOp>(left->op) == BinOp::Add) {
+    // At most 16 operands: a longer chain keeps its leftmost part nested, evaluated under the
+    // depth guard (a 50,000-term sum is a limit error, not a loop).
+    constexpr size_t kMaxParts = 16;
+    const Expr* x = left.get();
+    while (x->kind == ExprKind::Binary && static_cast<BinOp>(x->op) == BinOp::Add &&
+           left->sum_parts.size() < kMaxParts - 1) {
+      left->sum_parts.push_back(x->b.get());
+      x = x->a.get();
+    }
+    left->sum_parts.push_back(x);
+    std::reverse(left->sum_parts.begin(), left->sum_parts.end());
+  }
   return left;
 }
 
@@ -232,6 +247,7 @@ ExprPtr Parser::parse_unary(bool with_filter) {
 ExprPtr Parser::constant(Value v, const Token& at) {
   auto n = node(ExprKind::Const, at);
   n->value = std::move(v);
+  if (n->value.kind == Kind::String && !n->value.safe) n->text = &n->value.str();
   return n;
 }
 
