@@ -1,4 +1,6 @@
 // The public API: compile once (lex, parse, resolve symbols), render many times.
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "jinja/builtins.h"
@@ -38,10 +40,21 @@ Result<Template, TemplateError> Template::compile(std::string_view source, Optio
 }
 
 namespace {
-uint64_t name_hash(std::string_view name) {  // FNV-1a
-  uint64_t h = 1469598103934665603ull;
-  for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  return h;
+// Spreads a name over the symbol table from its length and its first and last bytes (up to
+// eight of each), not a byte-by-byte hash: every render looks up each context key, and names
+// that share both ends only cost a longer probe.
+uint64_t name_hash(std::string_view name) {
+  const size_t n = name.size();
+  uint64_t first = 0;
+  uint64_t last = 0;
+  if (n >= 8) {
+    std::memcpy(&first, name.data(), 8);
+    std::memcpy(&last, name.data() + n - 8, 8);
+  } else {
+    for (char c : name) first = (first << 8) | static_cast<unsigned char>(c);
+  }
+  const uint64_t h = (first * 0x9E3779B97F4A7C15ull) ^ (last + n) * 0xC2B2AE3D27D4EB4Full;
+  return h ^ (h >> 29);
 }
 }  // namespace
 
@@ -61,7 +74,7 @@ int Template::Impl::find_symbol(std::string_view name) const {
   const size_t mask = symbol_table.size() - 1;
   for (size_t at = name_hash(name) & mask;; at = (at + 1) & mask) {
     const int slot = symbol_table[at];
-    if (slot < 0 || parsed.symbols[static_cast<size_t>(slot)] == name) return slot;
+    if (slot < 0 || same_text(parsed.symbols[static_cast<size_t>(slot)], name)) return slot;
   }
 }
 
