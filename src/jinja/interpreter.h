@@ -131,6 +131,7 @@ class Interpreter {
   size_t next_check_ = 0;  // the fuel at which check_fuel() runs next
   void check_fuel();
   std::chrono::steady_clock::time_point deadline_;
+  bool clock_started_ = false;
 
   Value lookup(int sym) const { return lookup_ref(sym); }
   // The variable itself, not a copy: valid until the next statement or call changes the scopes.

@@ -343,5 +343,28 @@ inline Value from_json(const Json& j) {
   }
   return v;
 }
+// v = from_json(j) without a temporary: a loop rebinds its variable once per item.
+inline void assign_from_json(Value& v, const Json& j) {
+  static_assert(sizeof(Value) == 32, "assign_from_json sets every field of Value");
+  const bool is_string = j.is_string();
+  if (!is_string && !j.is_object() && !j.is_array()) {
+    v = scalar_from_json(j);
+    return;
+  }
+  v.obj.reset();
+  v.safe = false;
+  v.gen = false;
+  v.view = 0;
+  v.missing_from = Kind::Undefined;
+  if (is_string) {
+    v.kind = Kind::String;
+    v.borrowed = false;
+    v.sref = &j.get_ref<const std::string&>();
+  } else {
+    v.kind = j.is_array() ? Kind::List : Kind::Dict;
+    v.borrowed = true;
+    v.jref = &j;
+  }
+}
 
 }  // namespace bakeoff::jinja
