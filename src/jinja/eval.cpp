@@ -69,17 +69,6 @@ const std::string* Interpreter::string_in_place(const Expr& e) {
   }
 }
 
-int Interpreter::compare_in_place(const Expr& e) {
-  // A missing key is undefined, which equals no string; a datum that is not a string takes the
-  // full path.
-  const Json* j = nullptr;
-  if (e.field == nullptr || !field_in_place(*e.field, &j)) return -1;
-  const bool eq = e.ops[0] == CmpOp::Eq;
-  if (j == nullptr) return eq ? 0 : 1;
-  if (!j->is_string()) return -1;
-  return same_text(j->get_ref<const std::string&>(), *e.text) == eq ? 1 : 0;
-}
-
 bool Interpreter::truth(const Expr& e) {
   switch (e.kind) {
     case ExprKind::Getattr:

@@ -239,6 +239,65 @@ void Interpreter::print_sum(const Expr& e) {
 }
 
 Flow Interpreter::exec(const Stmt& s) {
+  // The statements a chat template's message loop runs, in a small frame; the rest (and every
+  // error's line) in exec_statement.
+  switch (s.kind) {
+    case StmtKind::Data:
+      out_->append(s.text);
+      return Flow::Normal;
+    case StmtKind::Print:
+      print(*s.expr);  // (attributes its errors itself)
+      if (out_->size() > tpl_.options.limits.max_output_bytes) check_output();
+      return Flow::Normal;
+    case StmtKind::If:
+      return exec_if(s);
+    case StmtKind::Set:
+      // `{% set content = message['content'] %}`: the field of context data goes straight
+      // into the variable, read in place.
+      if (const Json* j = nullptr;
+          s.target.kind == Target::Name && field_in_place(*s.expr, &j) && j != nullptr) {
+        bind_json(s.target.sym, *j);
+        return Flow::Normal;
+      }
+      break;
+    default:
+      break;
+  }
+  return exec_statement(s);
+}
+
+Flow Interpreter::exec_if(const Stmt& s) {
+  for (const auto& [cond, body] : s.branches) {
+    // `message['role'] == 'user'`: decided here, without a call.
+    const int decided = compare_in_place(*cond);
+    if (decided > 0 || (decided < 0 && test_truth(s, *cond))) return exec_body(body);
+  }
+  return exec_body(s.else_body);
+}
+
+bool Interpreter::test_truth(const Stmt& s, const Expr& test) {
+  try {
+    return truth(test);
+  } catch (JinjaError& e) {
+    if (e.line == 0) {
+      e.line = s.line;
+      e.column = s.col;
+    }
+    throw;
+  }
+}
+
+void Interpreter::bind_json(int sym, const Json& j) {
+  if (frame_base_ == 0 && scope_base_ == 0 && closure_ == nullptr) {
+    assign_from_json(slots_[static_cast<size_t>(sym)], j);
+  } else if (const int k = locals_.innermost(sym); k >= static_cast<int>(scope_base_)) {
+    assign_from_json(locals_[static_cast<size_t>(k)].value, j);
+  } else {
+    locals_.push(sym, from_json(j));
+  }
+}
+
+Flow Interpreter::exec_statement(const Stmt& s) {
   try {
     switch (s.kind) {
       case StmtKind::Data:
@@ -249,22 +308,11 @@ Flow Interpreter::exec(const Stmt& s) {
         if (out_->size() > tpl_.options.limits.max_output_bytes) check_output();
         return Flow::Normal;
       case StmtKind::If:
-        for (const auto& [test, body] : s.branches) {
-          if (truth(*test)) return exec_body(body);
-        }
-        return exec_body(s.else_body);
+        return exec_if(s);
       case StmtKind::For:
         exec_for(s, eval(*s.expr), 0);
         return Flow::Normal;
       case StmtKind::Set:
-        if (s.target.kind == Target::Name) {
-          // `{% set content = message['content'] %}`: the field of context data goes straight
-          // into the variable, read in place.
-          if (const Json* j = nullptr; field_in_place(*s.expr, &j) && j != nullptr) {
-            assign(s.target, from_json(*j));
-            return Flow::Normal;
-          }
-        }
         assign(s.target, eval(*s.expr));
         return Flow::Normal;
       case StmtKind::SetBlock: {

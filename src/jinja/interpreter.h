@@ -149,6 +149,11 @@ class Interpreter {
 
   Flow exec_body(const Body& body);
   Flow exec(const Stmt& s);
+  [[gnu::noinline]] Flow exec_statement(const Stmt& s);
+  Flow exec_if(const Stmt& s);
+  bool test_truth(const Stmt& s, const Expr& test);  // truth(test), its errors at s's line
+  // assign(name, from_json(j)) without a temporary.
+  void bind_json(int sym, const Json& j);
   void exec_for(const Stmt& s, const Value& iterable, int depth0);
   void exec_macro_def(const Stmt& s);
   void exec_call_block(const Stmt& s);
@@ -167,7 +172,16 @@ class Interpreter {
   }
   // A one-operator ==/!= between such a field and a string literal, decided in place: 1 or 0;
   // -1 when the full comparison is needed.
-  int compare_in_place(const Expr& e);
+  int compare_in_place(const Expr& e) {
+    // A missing key is undefined, which equals no string; a datum that is not a string takes
+    // the full path.
+    const Json* j = nullptr;
+    if (e.field == nullptr || !field_in_place(*e.field, &j)) return -1;
+    const bool eq = e.ops[0] == CmpOp::Eq;
+    if (j == nullptr) return eq ? 0 : 1;
+    if (!j->is_string()) return -1;
+    return same_text(j->get_ref<const std::string&>(), *e.text) == eq ? 1 : 0;
+  }
   // The text of a plain (not Markup) string that `e` reads without computing anything: a
   // literal, a variable, a field of context data. Null otherwise (then evaluate it).
   const std::string* string_in_place(const Expr& e);
