@@ -382,14 +382,14 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
   Value keep = iterable;
   std::vector<Value> owned;
   const std::vector<Value>* items_ptr = &owned;
-  // Context data (`for message in messages`) is read in place: no converted list at all.
-  const Json::array_t* json_items = nullptr;
-  if (keep.kind == Kind::List && !keep.gen && keep.view == 0 && !s.cond) {
-    if (const Json* j = keep.json_source()) json_items = &j->get_ref<const Json::array_t&>();
-  }
-  if (json_items == nullptr && (keep.kind == Kind::List || keep.kind == Kind::Tuple) && !s.cond) {
+  // Context data (`for message in messages`, `in messages[1:]`) is read in place: no converted
+  // list at all.
+  JsonRun json_run;
+  const bool in_json = !s.cond && keep.context_run(&json_run);
+  const JsonRun* json_items = in_json ? &json_run : nullptr;
+  if (!in_json && (keep.kind == Kind::List || keep.kind == Kind::Tuple) && !s.cond) {
     items_ptr = &keep.list_obj().items;
-  } else if (json_items == nullptr) {
+  } else if (!in_json) {
     owned = iterate(keep);
   }
   size_t saved_scope = scope_base_;
@@ -416,7 +416,7 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
       owned = std::move(kept);
     }
     const std::vector<Value>& items = *items_ptr;
-    const size_t count = json_items != nullptr ? json_items->size() : items.size();
+    const size_t count = json_items != nullptr ? json_items->size : items.size();
     auto item_at = [&](size_t k) {
       return json_items != nullptr ? from_json((*json_items)[k]) : items[k];
     };
@@ -425,7 +425,8 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
     if (tpl_.loop_sym >= 0) {
       auto obj = std::make_shared<LoopObj>();
       if (json_items != nullptr) {
-        obj->json_items = json_items;
+        obj->json_items = json_run;
+        obj->reads_json = true;
       } else {
         obj->items = items_ptr;
       }
@@ -469,7 +470,7 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
     }
     if (lo != nullptr) {
       lo->items = nullptr;
-      lo->json_items = nullptr;
+      lo->reads_json = false;
     }
     if (count == 0) {
       locals_.truncate(start);

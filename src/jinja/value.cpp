@@ -126,7 +126,7 @@ ListObj& Value::list_obj() const {
     obj = std::move(l);
   }
   auto* l = static_cast<ListObj*>(obj.get());
-  if (l->lazy != nullptr) l->materialize();
+  if (l->lazy != nullptr || l->run.first != nullptr) l->materialize();
   return *l;
 }
 DictObj& Value::dict_obj() const {
@@ -142,7 +142,8 @@ DictObj& Value::dict_obj() const {
 size_t Value::container_size() const {
   if (const Json* j = json_source()) return j->size();
   if (kind == Kind::Dict) return static_cast<const DictObj*>(obj.get())->items.size();
-  return static_cast<const ListObj*>(obj.get())->items.size();
+  const auto& l = *static_cast<const ListObj*>(obj.get());
+  return l.run.first != nullptr ? l.run.size : l.items.size();
 }
 
 const Value* DictObj::find(const Value& key) const {
@@ -206,7 +207,7 @@ Value scalar_from_json(const Json& j) {
 }
 
 Value LoopObj::at(size_t k) const {
-  return items != nullptr ? (*items)[k] : from_json((*json_items)[k]);
+  return items != nullptr ? (*items)[k] : from_json(json_items[k]);
 }
 
 bool json_item(const Value& dict, std::string_view key, Value* out) {
@@ -217,6 +218,13 @@ bool json_item(const Value& dict, std::string_view key, Value* out) {
 }
 
 void ListObj::materialize() {
+  if (run.first != nullptr) {
+    const JsonRun r = run;
+    run = JsonRun{};
+    items.reserve(r.size);
+    for (size_t k = 0; k < r.size; ++k) items.push_back(from_json(r[k]));
+    return;
+  }
   const Json* j = lazy;
   lazy = nullptr;
   items.reserve(j->size());

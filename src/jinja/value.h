@@ -40,6 +40,13 @@ struct DictObj;
 
 inline constexpr char kGlobalIdentities[16] = {};
 
+// Items of context data read in place: a whole context array, or a slice of one.
+struct JsonRun {
+  const Json* first = nullptr;
+  size_t size = 0;
+  const Json& operator[](size_t k) const { return first[k]; }
+};
+
 struct Value {
   Kind kind = Kind::Undefined;
   bool safe = false;  // a Markup string (from |safe): changes + and % (escapes the other side)
@@ -162,6 +169,9 @@ struct Value {
   size_t container_size() const;
   // The context data a List/Dict still reads in place (not yet converted), else null.
   const Json* json_source() const;
+  // The items of a list that still reads context data in place, a whole array or a slice of
+  // one (`messages[1:]`): true, with the run. False when the list has its object form.
+  bool context_run(JsonRun* out) const;
 };
 
 struct StrObj : Object {
@@ -190,6 +200,9 @@ struct ListObj : Object {
   // Context data not yet converted: list_obj() converts this level on first use (its items are
   // borrowed), so a render only pays for the parts of messages/tools it actually touches.
   const Json* lazy = nullptr;
+  // A slice of context data (`messages[1:]`) not yet converted: converted on first use like
+  // `lazy`, but loops and indexing read it in place (Value::context_run).
+  JsonRun run;
   explicit ListObj(std::vector<Value> v) : items(std::move(v)) {}
   void materialize();
 };
@@ -219,6 +232,20 @@ inline const Json* Value::json_source() const {
   return nullptr;
 }
 
+inline bool Value::context_run(JsonRun* out) const {
+  if (kind != Kind::List || gen || view != 0) return false;
+  if (const Json* j = json_source()) {
+    const auto& items = j->get_ref<const Json::array_t&>();
+    *out = JsonRun{items.data(), items.size()};
+    return true;
+  }
+  if (!obj) return false;
+  const auto& l = *static_cast<const ListObj*>(obj.get());
+  if (l.run.first == nullptr) return false;
+  *out = l.run;
+  return true;
+}
+
 struct MacroDef;
 struct Stmt;
 
@@ -237,9 +264,10 @@ struct LoopObj : Object {
   // What the loop iterates: its items, or the context data's array read in place. Both null
   // once the loop has ended.
   const std::vector<Value>* items = nullptr;
-  const Json::array_t* json_items = nullptr;
-  bool active() const { return items != nullptr || json_items != nullptr; }
-  size_t size() const { return items != nullptr ? items->size() : json_items->size(); }
+  JsonRun json_items;
+  bool reads_json = false;
+  bool active() const { return items != nullptr || reads_json; }
+  size_t size() const { return items != nullptr ? items->size() : json_items.size; }
   Value at(size_t k) const;
   size_t index0 = 0;
   int depth0 = 0;

@@ -439,13 +439,19 @@ Value slice(const Value& obj, const Value& start, const Value& stop, const Value
     }
     return Value::string(std::move(out), obj.safe);
   }
-  if (const Json* j = obj.json_source(); j != nullptr && obj.kind == Kind::List) {
-    // `messages[1:]`: the slice of context data read in place (the source is not converted).
-    const auto& items = j->get_ref<const Json::array_t&>();
+  if (JsonRun items; obj.context_run(&items)) {
+    // `messages[1:]`: a slice of context data, its items not converted. A contiguous slice stays
+    // a run of the context's items, read in place until something needs the list's object form.
     int64_t s, e, st;
-    slice_indices(static_cast<int64_t>(items.size()), start, stop, step, &s, &e, &st);
+    slice_indices(static_cast<int64_t>(items.size), start, stop, step, &s, &e, &st);
+    const size_t n = slice_length(s, e, st);
+    if (st == 1 && n > 0) {
+      Value v = Value::list();
+      static_cast<ListObj*>(v.obj.get())->run = JsonRun{&items[static_cast<size_t>(s)], n};
+      return v;
+    }
     std::vector<Value> out;
-    out.reserve(slice_length(s, e, st));
+    out.reserve(n);
     for (int64_t i = s; st > 0 ? i < e : i > e; i += st)
       out.push_back(from_json(items[static_cast<size_t>(i)]));
     return Value::list(std::move(out));
@@ -506,12 +512,11 @@ Value get_item(const Value& obj, const Value& key) {
       }
       if (is_int_like(key)) {
         int64_t i = as_int(key);
-        if (const Json* j = obj.json_source(); j != nullptr && obj.kind == Kind::List) {
+        if (JsonRun run; obj.context_run(&run)) {
           // `messages[0]`: context data, read in place (no converted list).
-          const auto& items = j->get_ref<const Json::array_t&>();
-          auto n = static_cast<int64_t>(items.size());
+          auto n = static_cast<int64_t>(run.size);
           if (i < 0) i += n;
-          if (i >= 0 && i < n) return from_json(items[static_cast<size_t>(i)]);
+          if (i >= 0 && i < n) return from_json(run[static_cast<size_t>(i)]);
         } else {
           const auto& items = obj.list_obj().items;
           auto n = static_cast<int64_t>(items.size());
