@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -89,66 +90,121 @@ bool has_less(uint64_t v, uint64_t n) {
 }
 
 #if defined(__SSE2__)
-// Calls `block` on all of s, sixteen bytes at a time, until it returns false: whole blocks,
-// then the last sixteen bytes (overlapping: the scans here may see a byte twice). A shorter
+// Calls `plain` on all of s, sixteen bytes at a time, until it returns false: whole blocks,
+// then the last sixteen bytes (overlapping: the checks here may see a byte twice). A shorter
 // string is loaded as two overlapping halves, or byte by byte padded with spaces (which every
-// scan here passes), never through a stack copy: a store-to-load stall costs more than a scan.
-template <typename Block>
-bool all_blocks(std::string_view s, Block block) {
+// check here passes), never through a stack copy: a store-to-load stall costs more than a scan.
+// With kCopy, each block that passes is also stored to `to` at its offset, so that a string that
+// needs no escape is scanned and copied in one pass (to must have room for s.size() bytes; a
+// failed scan leaves part of it written).
+template <bool kCopy, typename Plain>
+bool scan_blocks(char* to, std::string_view s, Plain plain) {
   const char* p = s.data();
   const size_t n = s.size();
   if (n >= 16) {
+    auto block_at = [&](size_t i) {
+      const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      if (!plain(w)) return false;
+      if constexpr (kCopy) _mm_storeu_si128(reinterpret_cast<__m128i*>(to + i), w);
+      return true;
+    };
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
-      if (!block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)))) return false;
+      if (!block_at(i)) return false;
     }
-    return i == n || block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16)));
+    return i == n || block_at(n - 16);
   }
   if (n >= 8) {
     int64_t lo = 0;
     int64_t hi = 0;
     std::memcpy(&lo, p, 8);
     std::memcpy(&hi, p + n - 8, 8);
-    return block(_mm_set_epi64x(hi, lo));
+    if (!plain(_mm_set_epi64x(hi, lo))) return false;
+    if constexpr (kCopy) {
+      std::memcpy(to, &lo, 8);
+      std::memcpy(to + n - 8, &hi, 8);
+    }
+    return true;
   }
   if (n >= 4) {
     int32_t lo = 0;
     int32_t hi = 0;
     std::memcpy(&lo, p, 4);
     std::memcpy(&hi, p + n - 4, 4);
-    return block(_mm_set_epi32(hi, lo, hi, lo));
+    if (!plain(_mm_set_epi32(hi, lo, hi, lo))) return false;
+    if constexpr (kCopy) {
+      std::memcpy(to, &lo, 4);
+      std::memcpy(to + n - 4, &hi, 4);
+    }
+    return true;
   }
   auto at = [&](size_t k) { return k < n ? p[k] : ' '; };
-  return block(_mm_setr_epi8(at(0), at(1), at(2), ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
-                             ' ', ' ', ' '));
+  if (!plain(_mm_setr_epi8(at(0), at(1), at(2), ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
+                           ' ', ' ', ' '))) {
+    return false;
+  }
+  if constexpr (kCopy) {
+    for (size_t k = 0; k < n; ++k) to[k] = p[k];
+  }
+  return true;
 }
+
+template <typename Plain>
+bool all_blocks(std::string_view s, Plain plain) {
+  return scan_blocks<false>(nullptr, s, plain);
+}
+
+// The block checks. repr: printable ASCII other than the backslash, noting the quotes seen.
+struct ReprPlain {
+  __m128i singles_seen = _mm_setzero_si128();
+  __m128i doubles_seen = _mm_setzero_si128();
+  bool operator()(__m128i w) {
+    // As signed bytes, everything at or above 0x80 is below 0x20 too.
+    const __m128i bad = _mm_or_si128(_mm_cmplt_epi8(w, _mm_set1_epi8(0x20)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8(0x7F)),
+                                                  _mm_cmpeq_epi8(w, _mm_set1_epi8('\\'))));
+    singles_seen = _mm_or_si128(singles_seen, _mm_cmpeq_epi8(w, _mm_set1_epi8('\'')));
+    doubles_seen = _mm_or_si128(doubles_seen, _mm_cmpeq_epi8(w, _mm_set1_epi8('"')));
+    return _mm_movemask_epi8(bad) == 0;
+  }
+  // The quote repr uses, or 0 when both occur (then it escapes).
+  char quote() const {
+    const bool single = _mm_movemask_epi8(singles_seen) != 0;
+    const bool dbl = _mm_movemask_epi8(doubles_seen) != 0;
+    if (single && dbl) return 0;
+    return single ? '"' : '\'';
+  }
+};
+
+// json.dumps: no control byte, quote or backslash, and (with ensure_ascii) nothing outside
+// ASCII.
+struct JsonPlain {
+  bool ensure_ascii;
+  bool operator()(__m128i w) const {
+    // Unsigned w <= 0x1F; with ensure_ascii, any byte with its top bit set.
+    __m128i bad = _mm_cmpeq_epi8(_mm_min_epu8(w, _mm_set1_epi8(0x1F)), w);
+    bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('\\')),
+                                         _mm_cmpeq_epi8(w, _mm_set1_epi8('"'))));
+    int mask = _mm_movemask_epi8(bad);
+    // ensure_ascii escapes DEL and everything above ASCII.
+    if (ensure_ascii) {
+      mask |= _mm_movemask_epi8(w) | _mm_movemask_epi8(_mm_cmpeq_epi8(w, _mm_set1_epi8(0x7F)));
+    }
+    return mask == 0;
+  }
+};
 #endif
 }  // namespace
 
 bool repr_copies_unchanged(std::string_view s, char* quote) {
+#if defined(__SSE2__)
+  ReprPlain plain;
+  if (!all_blocks(s, std::ref(plain))) return false;
+  *quote = plain.quote();
+  return *quote != 0;
+#else
   bool single = false;
   bool dbl = false;
-#if defined(__SSE2__)
-  // As signed bytes, everything at or above 0x80 is below 0x20 too.
-  const __m128i controls = _mm_set1_epi8(0x20);
-  const __m128i deletes = _mm_set1_epi8(0x7F);
-  const __m128i backslashes = _mm_set1_epi8('\\');
-  const __m128i singles = _mm_set1_epi8('\'');
-  const __m128i doubles = _mm_set1_epi8('"');
-  __m128i singles_seen = _mm_setzero_si128();
-  __m128i doubles_seen = _mm_setzero_si128();
-  const bool plain = all_blocks(s, [&](__m128i w) {
-    const __m128i bad =
-        _mm_or_si128(_mm_cmplt_epi8(w, controls),
-                     _mm_or_si128(_mm_cmpeq_epi8(w, deletes), _mm_cmpeq_epi8(w, backslashes)));
-    singles_seen = _mm_or_si128(singles_seen, _mm_cmpeq_epi8(w, singles));
-    doubles_seen = _mm_or_si128(doubles_seen, _mm_cmpeq_epi8(w, doubles));
-    return _mm_movemask_epi8(bad) == 0;
-  });
-  if (!plain) return false;
-  single = _mm_movemask_epi8(singles_seen) != 0;
-  dbl = _mm_movemask_epi8(doubles_seen) != 0;
-#else
   const uint64_t singles = kOnes * static_cast<unsigned char>('\'');
   const uint64_t doubles = kOnes * static_cast<unsigned char>('"');
   const uint64_t backslashes = kOnes * static_cast<unsigned char>('\\');
@@ -170,10 +226,10 @@ bool repr_copies_unchanged(std::string_view s, char* quote) {
     single = single || b == '\'';
     dbl = dbl || b == '"';
   }
-#endif
   if (single && dbl) return false;
   *quote = single ? '"' : '\'';
   return true;
+#endif
 }
 
 namespace {
@@ -181,20 +237,7 @@ namespace {
 // backslash, and (with ensure_ascii) nothing outside ASCII.
 bool json_copies_unchanged(std::string_view s, bool ensure_ascii) {
 #if defined(__SSE2__)
-  const __m128i controls = _mm_set1_epi8(0x1F);
-  const __m128i deletes = _mm_set1_epi8(0x7F);
-  const __m128i backslashes = _mm_set1_epi8('\\');
-  const __m128i doubles = _mm_set1_epi8('"');
-  return all_blocks(s, [&](__m128i w) {
-    // Unsigned w <= 0x1F; with ensure_ascii, any byte with its top bit set.
-    __m128i bad = _mm_cmpeq_epi8(_mm_min_epu8(w, controls), w);
-    bad =
-        _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi8(w, backslashes), _mm_cmpeq_epi8(w, doubles)));
-    int mask = _mm_movemask_epi8(bad);
-    // ensure_ascii escapes DEL and everything above ASCII.
-    if (ensure_ascii) mask |= _mm_movemask_epi8(w) | _mm_movemask_epi8(_mm_cmpeq_epi8(w, deletes));
-    return mask == 0;
-  });
+  return all_blocks(s, JsonPlain{ensure_ascii});
 #else
   for (char c : s) {
     const auto b = static_cast<unsigned char>(c);
@@ -204,6 +247,34 @@ bool json_copies_unchanged(std::string_view s, bool ensure_ascii) {
 #endif
 }
 }  // namespace
+
+size_t copy_json_plain(char* to, std::string_view s, bool ensure_ascii) {
+#if defined(__SSE2__)
+  if (!scan_blocks<true>(to + 1, s, JsonPlain{ensure_ascii})) return 0;
+#else
+  if (!json_copies_unchanged(s, ensure_ascii)) return 0;
+  if (!s.empty()) std::memcpy(to + 1, s.data(), s.size());
+#endif
+  to[0] = '"';
+  to[s.size() + 1] = '"';
+  return s.size() + 2;
+}
+
+size_t copy_repr_plain(char* to, std::string_view s) {
+  char quote = 0;
+#if defined(__SSE2__)
+  ReprPlain plain;
+  if (!scan_blocks<true>(to + 1, s, std::ref(plain))) return 0;
+  quote = plain.quote();
+  if (quote == 0) return 0;
+#else
+  if (!repr_copies_unchanged(s, &quote)) return 0;
+  if (!s.empty()) std::memcpy(to + 1, s.data(), s.size());
+#endif
+  to[0] = quote;
+  to[s.size() + 1] = quote;
+  return s.size() + 2;
+}
 
 void append_quoted(std::string& out, std::string_view s, char quote) {
   const size_t at = out.size();

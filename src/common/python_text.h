@@ -28,4 +28,13 @@ bool repr_copies_unchanged(std::string_view s, char* quote);
 // `quote` + s + `quote`, written at once.
 void append_quoted(std::string& out, std::string_view s, char quote);
 
+// The room copy_json_plain and copy_repr_plain need at `to` beyond s.size().
+inline constexpr size_t kPlainCopyRoom = 18;
+// json.dumps / repr() of `s` written to `to` (room for s.size() + kPlainCopyRoom bytes) when `s`
+// needs no escape: scanned and copied in one pass. Returns the bytes written, quotes included,
+// or 0 when `s` needs an escape (part of the room may then be written; append_json_string and
+// the repr writer handle it).
+size_t copy_json_plain(char* to, std::string_view s, bool ensure_ascii);
+size_t copy_repr_plain(char* to, std::string_view s);
+
 }  // namespace bakeoff

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/python_text.h"
+#include "common/text_writer.h"
 #include "jinja/error.h"
 #include "jinja/pyformat.h"
 
@@ -25,14 +26,35 @@ void dump_float(std::string& out, double f) {
 
 struct Dumper {
   const JsonDumpsOptions& opt;
-  std::string item_sep;
-  std::string key_sep;
+  std::string_view item_sep;
+  std::string_view key_sep;
+  TextWriter out;
   std::vector<const void*> stack;
-  std::string out;
+  std::string scratch;  // numbers and escaped strings are formatted here, then written
+
+  Dumper(const JsonDumpsOptions& options, std::string& to)
+      : opt(options),
+        item_sep(options.item_separator ? std::string_view(*options.item_separator)
+                                        : std::string_view(options.indent ? "," : ", ")),
+        key_sep(options.key_separator ? std::string_view(*options.key_separator)
+                                      : std::string_view(": ")),
+        out(to) {}
 
   void newline(int level) {
-    out += '\n';
-    for (int i = 0; i < level; ++i) out += *opt.indent;
+    out.put('\n');
+    for (int i = 0; i < level; ++i) out.put(*opt.indent);
+  }
+
+  void put_string(std::string_view s) {
+    // Most strings (keys, names, descriptions) need no escape: scanned and copied in one pass.
+    if (const size_t n = copy_json_plain(out.room(s.size() + kPlainCopyRoom), s, opt.ensure_ascii);
+        n > 0) {
+      out.advance(n);
+      return;
+    }
+    scratch.clear();
+    append_json_string(scratch, s, opt.ensure_ascii);
+    out.put(scratch);
   }
 
   std::string key_string(const Value& k) {
@@ -77,7 +99,7 @@ struct Dumper {
   void dump_json(const Json& j, int level) {
     switch (j.type()) {
       case Json::value_t::string:
-        append_json_string(out, j.get_ref<const std::string&>(), opt.ensure_ascii);
+        put_string(j.get_ref<const std::string&>());
         return;
       case Json::value_t::array:
       case Json::value_t::object:
@@ -88,18 +110,18 @@ struct Dumper {
     }
     const bool array = j.is_array();
     if (j.empty()) {
-      out += array ? "[]" : "{}";
+      out.put(array ? "[]" : "{}");
       return;
     }
     if (stack.size() + static_cast<size_t>(level) > 500) {
       fail("limit", "maximum recursion depth exceeded in tojson");
     }
-    out += array ? '[' : '{';
+    out.put(array ? '[' : '{');
     if (opt.indent) newline(level + 1);
     bool first = true;
     auto separate = [&] {
       if (!first) {
-        out += item_sep;
+        out.put(item_sep);
         if (opt.indent) newline(level + 1);
       }
       first = false;
@@ -112,31 +134,35 @@ struct Dumper {
     } else {
       for (const auto& [key, item] : j.get_ref<const Json::object_t&>()) {
         separate();
-        append_json_string(out, key, opt.ensure_ascii);
-        out += key_sep;
+        put_string(key);
+        out.put(key_sep);
         dump_json(item, level + 1);
       }
     }
     if (opt.indent) newline(level);
-    out += array ? ']' : '}';
+    out.put(array ? ']' : '}');
   }
 
   void dump(const Value& v, int level) {
     switch (v.kind) {
       case Kind::None:
-        out += "null";
+        out.put("null");
         return;
       case Kind::Bool:
-        out += v.b ? "true" : "false";
+        out.put(v.b ? "true" : "false");
         return;
       case Kind::Int:
-        append_int(out, v.i);
+        scratch.clear();
+        append_int(scratch, v.i);
+        out.put(scratch);
         return;
       case Kind::Float:
-        dump_float(out, v.f);
+        scratch.clear();
+        dump_float(scratch, v.f);
+        out.put(scratch);
         return;
       case Kind::String:
-        append_json_string(out, v.str(), opt.ensure_ascii);
+        put_string(v.str());
         return;
       case Kind::List:
       case Kind::Tuple: {
@@ -150,21 +176,21 @@ struct Dumper {
         }
         const auto& items = v.list_obj().items;
         if (items.empty()) {
-          out += "[]";
+          out.put("[]");
           return;
         }
         enter(v);
-        out += '[';
+        out.put('[');
         if (opt.indent) newline(level + 1);
         for (size_t i = 0; i < items.size(); ++i) {
           if (i > 0) {
-            out += item_sep;
+            out.put(item_sep);
             if (opt.indent) newline(level + 1);
           }
           dump(items[i], level + 1);
         }
         if (opt.indent) newline(level);
-        out += ']';
+        out.put(']');
         stack.pop_back();
         return;
       }
@@ -175,7 +201,7 @@ struct Dumper {
         }
         const auto& items = v.dict_obj().items;
         if (items.empty()) {
-          out += "{}";
+          out.put("{}");
           return;
         }
         enter(v);
@@ -192,21 +218,21 @@ struct Dumper {
           std::stable_sort(entries.begin(), entries.end(),
                            [](const auto& a, const auto& b) { return a.first < b.first; });
         }
-        out += '{';
+        out.put('{');
         if (opt.indent) newline(level + 1);
         bool first = true;
         for (const auto& [k, val] : entries) {
           if (!first) {
-            out += item_sep;
+            out.put(item_sep);
             if (opt.indent) newline(level + 1);
           }
           first = false;
-          append_json_string(out, k, opt.ensure_ascii);
-          out += key_sep;
+          put_string(k);
+          out.put(key_sep);
           dump(*val, level + 1);
         }
         if (opt.indent) newline(level);
-        out += '}';
+        out.put('}');
         stack.pop_back();
         return;
       }
@@ -220,11 +246,12 @@ struct Dumper {
 }  // namespace
 
 std::string json_dumps(const Value& v, const JsonDumpsOptions& options) {
-  Dumper d{options, {}, {}, {}, {}};
-  d.item_sep = options.item_separator.value_or(options.indent ? "," : ", ");
-  d.key_sep = options.key_separator.value_or(": ");
-  d.dump(v, 0);
-  return std::move(d.out);
+  std::string out;
+  {
+    Dumper d(options, out);
+    d.dump(v, 0);
+  }  // (the writer cuts `out` to what was written)
+  return out;
 }
 
 }  // namespace bakeoff::jinja

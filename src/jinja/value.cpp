@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "common/python_text.h"
+#include "common/text_writer.h"
 #include "jinja/error.h"
 #include "jinja/pyformat.h"
 #include "jinja/unicode.h"
@@ -363,85 +364,21 @@ void append_str_repr_slow(std::string& out, const std::string& s) {
 
 void repr_rec(std::string& out, const Value& v, std::vector<const void*>& seen);
 
-// repr() of context data not yet converted, read straight from the Json (it cannot contain
-// itself); `level` counts the containers around it, as `seen` does.
-// Writes into a string through a pointer: while writing, the string's size is its room (grown
-// in chunks), and it is cut to what was written at the end. A repr of context data is hundreds
-// of short pieces; growing the string piece by piece cost more than the pieces.
-class RawWriter {
- public:
-  explicit RawWriter(std::string& out) : out_(out), len_(out.size()) {}
-  ~RawWriter() { out_.resize(len_); }
-  RawWriter(const RawWriter&) = delete;
-  RawWriter& operator=(const RawWriter&) = delete;
-  char* room(size_t n) {
-    if (out_.size() - len_ < n) out_.resize(std::max(out_.size() * 2, len_ + n + 1024));
-    return out_.data() + len_;
-  }
-  void put(char c) {
-    *room(1) = c;
-    ++len_;
-  }
-  void put(std::string_view s) {
-    copy_short(room(s.size()), s);
-    len_ += s.size();
-  }
-  // `q` + s + `q`, s needing no escape.
-  void put_quoted(std::string_view s, char q) {
-    char* p = room(s.size() + 2);
-    *p = q;
-    copy_short(p + 1, s);
-    p[s.size() + 1] = q;
-    len_ += s.size() + 2;
-  }
-  // The string itself, for writers that append to it (then resync()).
-  std::string& string() {
-    out_.resize(len_);
-    return out_;
-  }
-  void resync() { len_ = out_.size(); }
-
- private:
-  // The n bytes (sizeof(Word) <= n <= 2 * sizeof(Word)) as the first and the last word.
-  template <typename Word>
-  static void copy_halves(char* to, const char* from, size_t n) {
-    Word a = 0;
-    Word b = 0;
-    std::memcpy(&a, from, sizeof(Word));
-    std::memcpy(&b, from + n - sizeof(Word), sizeof(Word));
-    std::memcpy(to, &a, sizeof(Word));
-    std::memcpy(to + n - sizeof(Word), &b, sizeof(Word));
-  }
-  // memcpy, without a call for the short texts that most keys and values are.
-  static void copy_short(char* to, std::string_view s) {
-    const size_t n = s.size();
-    const char* from = s.data();
-    if (n > 16) {
-      std::memcpy(to, from, n);
-    } else if (n >= 8) {
-      copy_halves<uint64_t>(to, from, n);
-    } else if (n >= 4) {
-      copy_halves<uint32_t>(to, from, n);
-    } else {
-      for (size_t i = 0; i < n; ++i) to[i] = from[i];
-    }
-  }
-  std::string& out_;
-  size_t len_;
-};
-
-void repr_json_string(RawWriter& w, const std::string& s) {
-  if (char q = 0; repr_copies_unchanged(s, &q)) {
-    w.put_quoted(s, q);  // most strings: keys, names, descriptions
+void repr_json_string(TextWriter& w, const std::string& s) {
+  // Most strings (keys, names, descriptions) need no escape: scanned and copied in one pass.
+  if (const size_t n = copy_repr_plain(w.room(s.size() + kPlainCopyRoom), s); n > 0) {
+    w.advance(n);
     return;
   }
-  append_str_repr_slow(w.string(), s);
-  w.resync();
+  thread_local std::string escaped;
+  escaped.clear();
+  append_str_repr_slow(escaped, s);
+  w.put(escaped);
 }
 
 // repr() of context data not yet converted, read straight from the Json (it cannot contain
 // itself); `level` counts the containers around it, as `seen` does.
-void repr_json(RawWriter& w, const Json& j, size_t level, std::vector<const void*>& seen) {
+void repr_json(TextWriter& w, const Json& j, size_t level, std::vector<const void*>& seen) {
   switch (j.type()) {
     case Json::value_t::string:
       repr_json_string(w, j.get_ref<const std::string&>());
@@ -472,15 +409,18 @@ void repr_json(RawWriter& w, const Json& j, size_t level, std::vector<const void
       w.put('}');
       return;
     }
-    default:
-      repr_rec(w.string(), from_json(j), seen);  // a scalar: converts without allocating
-      w.resync();
+    default: {  // a scalar: converts without allocating
+      thread_local std::string scalar;
+      scalar.clear();
+      repr_rec(scalar, from_json(j), seen);
+      w.put(scalar);
       return;
+    }
   }
 }
 
 void repr_json(std::string& out, const Json& j, size_t level, std::vector<const void*>& seen) {
-  RawWriter w(out);
+  TextWriter w(out);
   repr_json(w, j, level, seen);
 }
 

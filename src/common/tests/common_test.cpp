@@ -3,6 +3,8 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "common/files.h"
 #include "common/json.h"
@@ -116,6 +118,42 @@ TEST(PythonText, EscapesFoundAtEveryPositionAndLength) {
         EXPECT_FALSE(repr_copies_unchanged(text(n, k, bad), &quote)) << n << " " << k;
       }
       EXPECT_FALSE(repr_copies_unchanged(text(n, k, "'\""), &quote)) << n << " " << k;
+    }
+  }
+}
+
+// The one-pass scan-and-copy writers: the same bytes as the quoting routines when the text
+// needs no escape, 0 exactly when it does, at every position of every length.
+TEST(PythonText, PlainCopiesMatchTheQuotingRoutines) {
+  auto text = [](size_t n, size_t k, std::string_view mid) {
+    std::string s(k, 'a');
+    s.append(mid);
+    s.append(n - k, 'b');
+    return s;
+  };
+  for (size_t n = 0; n <= 40; ++n) {
+    for (size_t k = 0; k <= n; ++k) {
+      for (std::string_view mid : {"", "'", "\"", "'\"", "\\", "\n", "\x01", "\x7f", "\xc3\xa9"}) {
+        const std::string s = text(n, k, mid);
+        std::vector<char> room(s.size() + kPlainCopyRoom, '#');
+        for (bool ensure_ascii : {false, true}) {
+          std::string json;
+          append_json_string(json, s, ensure_ascii);
+          const size_t written = copy_json_plain(room.data(), s, ensure_ascii);
+          const bool plain = json.size() == s.size() + 2;
+          ASSERT_EQ(written, plain ? json.size() : 0) << n << " " << k << " " << mid;
+          if (plain) EXPECT_EQ(std::string(room.data(), written), json) << n << " " << k;
+        }
+        char quote = 0;
+        const size_t written = copy_repr_plain(room.data(), s);
+        if (repr_copies_unchanged(s, &quote)) {
+          std::string repr;
+          append_quoted(repr, s, quote);
+          ASSERT_EQ(std::string(room.data(), written), repr) << n << " " << k << " " << mid;
+        } else {
+          EXPECT_EQ(written, 0U) << n << " " << k << " " << mid;
+        }
+      }
     }
   }
 }
