@@ -2,6 +2,8 @@
 
 #include <locale.h>
 #include <wctype.h>
+#include <cstdint>
+#include <cstring>
 
 namespace bakeoff::jinja::unicode {
 namespace {
@@ -147,8 +149,15 @@ void append_lower(std::u32string& out, const std::u32string& s, size_t i) {
 }  // namespace
 
 bool is_ascii(std::string_view s) {
-  for (unsigned char c : s) {
-    if (c >= 0x80) return false;
+  // Eight bytes at a time: templates test and measure whole message contents.
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, 8);
+    if ((w & 0x8080808080808080ull) != 0) return false;
+  }
+  for (; i < s.size(); ++i) {
+    if (static_cast<unsigned char>(s[i]) >= 0x80) return false;
   }
   return true;
 }
@@ -174,11 +183,22 @@ std::string encode(std::u32string_view s) {
 }
 
 size_t length(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) {
-    if ((c & 0xC0) != 0x80) ++n;
+  // Code points are the bytes that are not UTF-8 continuation bytes (10xxxxxx), counted eight
+  // at a time: `message['content']|length` measures whole messages.
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  size_t continuations = 0;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, 8);
+    if ((w & kHigh) == 0) continue;  // ASCII
+    // Top bit set and the next bit clear, per byte.
+    continuations += static_cast<size_t>(__builtin_popcountll(w & ~(w << 1) & kHigh));
   }
-  return n;
+  for (; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) ++continuations;
+  }
+  return s.size() - continuations;
 }
 
 bool is_space(char32_t c) {
