@@ -248,6 +248,43 @@ Value round_value(const Value& v, int64_t precision, const std::string& method) 
   return Value::number(r / p);
 }
 
+// transformers' tojson: json.dumps(x, ensure_ascii=False, indent=None, separators=None,
+// sort_keys=False).
+JsonDumpsOptions tojson_options(const CallArgs& args) {
+  static const Value kFalse = Value::boolean(false);
+  static const Value kNone = Value::none();
+  JsonDumpsOptions o;
+  o.ensure_ascii = truthy(arg_or(args, 0, "ensure_ascii", kFalse));
+  const Value& indent = arg_or(args, 1, "indent", kNone);
+  if (indent.kind == Kind::String) {
+    o.indent = indent.str();
+  } else if (indent.kind == Kind::Int || indent.kind == Kind::Bool) {
+    int64_t n = indent.kind == Kind::Int ? indent.i : indent.b;
+    o.indent = std::string(static_cast<size_t>(std::clamp<int64_t>(n, 0, 1000)), ' ');
+  } else if (!indent.is_none()) {
+    fail("runtime", "TypeError: indent must be an int or a string");
+  }
+  const Value& seps = arg_or(args, 2, "separators", kNone);
+  if (seps.kind == Kind::List || seps.kind == Kind::Tuple) {
+    const auto& items = seps.list_obj().items;
+    if (items.size() != 2 || !items[0].is_string() || !items[1].is_string()) {
+      fail("runtime", "ValueError: separators must be a pair of strings");
+    }
+    o.item_separator = items[0].str();
+    o.key_separator = items[1].str();
+  } else if (!seps.is_none()) {
+    fail("runtime", "TypeError: separators must be a pair of strings");
+  }
+  o.sort_keys = truthy(arg_or(args, 3, "sort_keys", kFalse));
+  for (const auto& [k, v] : args.kw) {
+    if (k != "ensure_ascii" && k != "indent" && k != "separators" && k != "sort_keys") {
+      fail("runtime",
+           fmt::format("TypeError: tojson() got an unexpected keyword argument '{}'", k));
+    }
+  }
+  return o;
+}
+
 }  // namespace
 
 int filter_id(std::string_view name) {
@@ -571,40 +608,8 @@ Value apply_filter(Interpreter& in, int id, const Value& input, const CallArgs& 
     }
     case F_title:
       return keep_markup(input, jinja_title(need_str(input, tmp)));
-    case F_tojson: {
-      // transformers: json.dumps(x, ensure_ascii=False, indent=None, separators=None,
-      // sort_keys=False)
-      JsonDumpsOptions o;
-      o.ensure_ascii = truthy(arg_or(args, 0, "ensure_ascii", kFalse));
-      const Value& indent = arg_or(args, 1, "indent", kNone);
-      if (indent.kind == Kind::String) {
-        o.indent = indent.str();
-      } else if (indent.kind == Kind::Int || indent.kind == Kind::Bool) {
-        int64_t n = indent.kind == Kind::Int ? indent.i : indent.b;
-        o.indent = std::string(static_cast<size_t>(std::clamp<int64_t>(n, 0, 1000)), ' ');
-      } else if (!indent.is_none()) {
-        fail("runtime", "TypeError: indent must be an int or a string");
-      }
-      const Value& seps = arg_or(args, 2, "separators", kNone);
-      if (seps.kind == Kind::List || seps.kind == Kind::Tuple) {
-        const auto& items = seps.list_obj().items;
-        if (items.size() != 2 || !items[0].is_string() || !items[1].is_string()) {
-          fail("runtime", "ValueError: separators must be a pair of strings");
-        }
-        o.item_separator = items[0].str();
-        o.key_separator = items[1].str();
-      } else if (!seps.is_none()) {
-        fail("runtime", "TypeError: separators must be a pair of strings");
-      }
-      o.sort_keys = truthy(arg_or(args, 3, "sort_keys", kFalse));
-      for (const auto& [k, v] : args.kw) {
-        if (k != "ensure_ascii" && k != "indent" && k != "separators" && k != "sort_keys") {
-          fail("runtime",
-               fmt::format("TypeError: tojson() got an unexpected keyword argument '{}'", k));
-        }
-      }
-      return Value::string(json_dumps(input, o));
-    }
+    case F_tojson:
+      return Value::string(json_dumps(input, tojson_options(args)));
     case F_trim: {
       const Value* chars = args.get(0, "chars");
       std::string chars_s;
@@ -677,6 +682,19 @@ Value apply_filter(Interpreter& in, int id, const Value& input, const CallArgs& 
     }
   }
   fail("runtime", "unknown filter");
+}
+
+bool print_filter(int id, const Value& input, const CallArgs& args, std::string& out) {
+  switch (id) {
+    case F_string:  // prints what the input prints
+      append_str(out, input);
+      return true;
+    case F_tojson:
+      json_dumps_to(out, input, tojson_options(args));
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace bakeoff::jinja

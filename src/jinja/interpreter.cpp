@@ -179,6 +179,19 @@ void Interpreter::print(const Expr& e) {
         if (!sink.used) append_str(out, v);
         return;
       }
+      case ExprKind::Filter:
+        // `{{ tools|tojson }}`, `{{ tool|string }}`: written into `out` by the filter's writer,
+        // not made as a string and then copied.
+        if (e.a && e.fn >= 0) {
+          Value input = eval(*e.a);
+          ArgsLease lease(*this);
+          eval_args(e, lease.args);
+          if (!print_filter(e.fn, input, lease.args, out)) {
+            append_str(out, apply_filter(*this, e.fn, input, lease.args));
+          }
+          return;
+        }
+        break;
       case ExprKind::Binary:
         if (!e.sum_parts.empty()) {  // a `+` chain
           print_sum(e);

@@ -245,12 +245,14 @@ struct Dumper {
 
 }  // namespace
 
+void json_dumps_to(std::string& out, const Value& v, const JsonDumpsOptions& options) {
+  Dumper d(options, out);
+  d.dump(v, 0);
+}  // (the writer cuts `out` to what was written)
+
 std::string json_dumps(const Value& v, const JsonDumpsOptions& options) {
   std::string out;
-  {
-    Dumper d(options, out);
-    d.dump(v, 0);
-  }  // (the writer cuts `out` to what was written)
+  json_dumps_to(out, v, options);
   return out;
 }
 

@@ -17,5 +17,7 @@ struct JsonDumpsOptions {
 
 // Throws JinjaError (kind "runtime") where Python raises TypeError/ValueError.
 std::string json_dumps(const Value& v, const JsonDumpsOptions& options);
+// json_dumps(v) appended to `out` (on an error, `out` may hold part of it).
+void json_dumps_to(std::string& out, const Value& v, const JsonDumpsOptions& options);
 
 }  // namespace bakeoff::jinja
