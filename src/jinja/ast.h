@@ -128,6 +128,10 @@ struct Stmt {
   std::vector<std::pair<Target, ExprPtr>> assigns;  // With
   std::shared_ptr<MacroDef> macro;                  // Macro, CallBlock (the caller)
   bool recursive = false;
+  // For: whether the body mentions `loop` (else no loop object is made), and for
+  // `for k, v in d|items` / `in d.items()` the expression `d` (its items may be read in place).
+  bool uses_loop = false;
+  const Expr* items_of = nullptr;
   int sym = -1;  // Macro's name slot
 };
 

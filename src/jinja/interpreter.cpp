@@ -322,9 +322,18 @@ Flow Interpreter::exec_statement(const Stmt& s) {
         return Flow::Normal;
       case StmtKind::If:
         return exec_if(s);
-      case StmtKind::For:
+      case StmtKind::For: {
+        if (!s.uses_loop) {
+          // `for k, v in d|items` over context data: the pairs read in place.
+          if (s.items_of != nullptr && loop_over_items(s, eval(*s.items_of))) return Flow::Normal;
+          Value iterable = eval(*s.expr);
+          if (loop_in_place(s, iterable)) return Flow::Normal;
+          exec_for(s, iterable, 0);
+          return Flow::Normal;
+        }
         exec_for(s, eval(*s.expr), 0);
         return Flow::Normal;
+      }
       case StmtKind::Set:
         assign(s.target, eval(*s.expr));
         return Flow::Normal;
@@ -390,6 +399,87 @@ Flow Interpreter::exec_statement(const Stmt& s) {
   return Flow::Normal;
 }
 
+template <typename Bind>
+void Interpreter::run_loop(const Stmt& s, size_t count, Bind bind) {
+  const size_t saved_scope = scope_base_;
+  const size_t start = locals_.size();
+  const auto* saved_closure = closure_;
+  static const std::vector<std::pair<int, Value>> kEmpty;
+  // Loop bodies are scopes: a `set` inside does not leak out (hence namespace()).
+  if (closure_ == nullptr && frame_base_ == 0) closure_ = &kEmpty;
+  scope_base_ = start;
+  // The target's names keep their places at the scope's start and are overwritten each
+  // iteration, rather than dropped and pushed again.
+  if (s.target.kind == Target::Name) {
+    locals_.push(s.target.sym, Value());
+  } else {
+    for (const Target& name : s.target.items) locals_.push(name.sym, Value());
+  }
+  const size_t body_base = locals_.size();
+  auto restore = [&] {
+    locals_.truncate(start);
+    scope_base_ = saved_scope;
+    closure_ = saved_closure;
+  };
+  try {
+    bool iterated = false;
+    for (size_t k = 0; k < count; ++k) {
+      spend();
+      if (out_->size() > tpl_.options.limits.max_output_bytes) check_output();
+      locals_.truncate(body_base);  // the last iteration's sets
+      bind(k, &locals_[start]);
+      // Without `loop` in the body, an `if` filter can be applied as the loop goes: nothing
+      // can see how many items pass it.
+      if (s.cond && !truth(*s.cond)) continue;
+      iterated = true;
+      if (exec_body(s.body) == Flow::Break) break;
+    }
+    if (!iterated) {
+      locals_.truncate(start);
+      exec_body(s.else_body);
+    }
+  } catch (...) {
+    restore();
+    throw;
+  }
+  restore();
+}
+
+bool Interpreter::loop_in_place(const Stmt& s, const Value& iterable) {
+  if (s.target.kind != Target::Name) return false;
+  if (JsonRun run; iterable.context_run(&run)) {  // `for message in messages`
+    run_loop(s, run.size,
+             [&](size_t k, LocalStack::Entry* name) { assign_from_json(name->value, run[k]); });
+    return true;
+  }
+  if (const Json* j = iterable.json_source(); j != nullptr && iterable.kind == Kind::Dict) {
+    // `for key in dict`: its keys, borrowed.
+    const auto& members = j->get_ref<const Json::object_t&>();
+    run_loop(s, members.size(), [&](size_t k, LocalStack::Entry* name) {
+      name->value = Value::borrowed_string(&(members.begin() + static_cast<ptrdiff_t>(k))->first);
+    });
+    return true;
+  }
+  return false;
+}
+
+bool Interpreter::loop_over_items(const Stmt& s, const Value& dict) {
+  const Target& t = s.target;
+  if (t.kind != Target::Tuple || t.items.size() != 2 || t.items[0].kind != Target::Name ||
+      t.items[1].kind != Target::Name) {
+    return false;
+  }
+  const Json* j = dict.kind == Kind::Dict ? dict.json_source() : nullptr;
+  if (j == nullptr) return false;
+  const auto& members = j->get_ref<const Json::object_t&>();
+  run_loop(s, members.size(), [&](size_t k, LocalStack::Entry* names) {
+    const auto& [key, value] = *(members.begin() + static_cast<ptrdiff_t>(k));
+    names[0].value = Value::borrowed_string(&key);
+    assign_from_json(names[1].value, value);
+  });
+  return true;
+}
+
 void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
   // Lists are immutable under the sandbox, so a plain loop iterates them in place.
   Value keep = iterable;
@@ -435,7 +525,7 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
     };
     Value loop;
     LoopObj* lo = nullptr;
-    if (tpl_.loop_sym >= 0) {
+    if (tpl_.loop_sym >= 0 && s.uses_loop) {
       auto obj = std::make_shared<LoopObj>();
       if (json_items != nullptr) {
         obj->json_items = json_run;

@@ -155,6 +155,15 @@ class Interpreter {
   // assign(name, from_json(j)) without a temporary.
   void bind_json(int sym, const Json& j);
   void exec_for(const Stmt& s, const Value& iterable, int depth0);
+  // A loop whose body does not mention `loop`, over context data read in place: an array (or
+  // a slice of one), a dict's keys, or (loop_over_items) a dict's key-value pairs. False when
+  // the iterable or the target is of another kind (then exec_for).
+  bool loop_in_place(const Stmt& s, const Value& iterable);
+  bool loop_over_items(const Stmt& s, const Value& dict);
+  // Runs loop `s` over `count` items; bind(k, names) sets the target's names (the entries of
+  // its names, in order) to item k.
+  template <typename Bind>
+  void run_loop(const Stmt& s, size_t count, Bind bind);
   void exec_macro_def(const Stmt& s);
   void exec_call_block(const Stmt& s);
 

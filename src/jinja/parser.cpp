@@ -189,8 +189,20 @@ StmtPtr Parser::parse_for() {
   bool saved_soft = soft_;
   soft_ = false;
   ++loop_depth_;
+  const size_t mentions = loop_mentions_;
   s->body = subparse({"endfor", "else"}, &end);
+  s->uses_loop = loop_mentions_ != mentions || s->recursive;
   --loop_depth_;
+  // `for k, v in d|items`, `for k, v in d.items()`: the loop may read d's items in place.
+  const Expr& it = *s->expr;
+  if (it.kind == ExprKind::Filter && it.name == "items" && it.a && it.args.empty() &&
+      it.kwargs.empty() && !it.dyn_args && !it.dyn_kwargs) {
+    s->items_of = it.a.get();
+  } else if (it.kind == ExprKind::Call && it.a->kind == ExprKind::Getattr &&
+             it.a->name == "items" && it.args.empty() && it.kwargs.empty() && !it.dyn_args &&
+             !it.dyn_kwargs) {
+    s->items_of = it.a->a.get();
+  }
   if (end == "else") {
     end_block();
     s->else_body = subparse({"endfor"}, &end);
