@@ -132,6 +132,9 @@ struct Stmt {
   // `for k, v in d|items` / `in d.items()` the expression `d` (its items may be read in place).
   bool uses_loop = false;
   const Expr* items_of = nullptr;
+  // If: when every test compares the same field of a variable with a string literal (`==`),
+  // that field (the branches' literals are their tests' Expr::text).
+  const Expr* switch_field = nullptr;
   int sym = -1;  // Macro's name slot
 };
 

@@ -48,27 +48,6 @@ bool plain_member(const Value& obj, const std::string& name, int not_plain, Valu
 }
 }  // namespace
 
-const std::string* Interpreter::string_in_place(const Expr& e) {
-  switch (e.kind) {
-    case ExprKind::Const:
-      return e.text;
-    case ExprKind::Name: {
-      const Value& v = lookup_ref(e.sym);
-      return v.kind == Kind::String && !v.safe ? &v.str() : nullptr;
-    }
-    case ExprKind::Getattr:
-    case ExprKind::Getitem: {
-      const Json* j = nullptr;
-      if (field_in_place(e, &j) && j != nullptr && j->is_string()) {
-        return &j->get_ref<const std::string&>();
-      }
-      return nullptr;
-    }
-    default:
-      return nullptr;
-  }
-}
-
 bool Interpreter::truth(const Expr& e) {
   switch (e.kind) {
     case ExprKind::Getattr:

@@ -280,6 +280,18 @@ Flow Interpreter::exec(const Stmt& s) {
 }
 
 Flow Interpreter::exec_if(const Stmt& s) {
+  if (const Json* j = nullptr; s.switch_field != nullptr && field_in_place(*s.switch_field, &j)) {
+    // A missing key is undefined, which equals no string; a datum that is not a string takes
+    // the branches one by one.
+    if (j == nullptr) return exec_body(s.else_body);
+    if (j->is_string()) {
+      const auto& value = j->get_ref<const std::string&>();
+      for (const auto& [cond, body] : s.branches) {
+        if (same_text(value, *cond->text)) return exec_body(body);
+      }
+      return exec_body(s.else_body);
+    }
+  }
   for (const auto& [cond, body] : s.branches) {
     // `message['role'] == 'user'`: decided here, without a call.
     const int decided = compare_in_place(*cond);

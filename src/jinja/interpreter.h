@@ -193,7 +193,26 @@ class Interpreter {
   }
   // The text of a plain (not Markup) string that `e` reads without computing anything: a
   // literal, a variable, a field of context data. Null otherwise (then evaluate it).
-  const std::string* string_in_place(const Expr& e);
+  const std::string* string_in_place(const Expr& e) {
+    switch (e.kind) {
+      case ExprKind::Const:
+        return e.text;
+      case ExprKind::Name: {
+        const Value& v = lookup_ref(e.sym);
+        return v.kind == Kind::String && !v.safe ? &v.str() : nullptr;
+      }
+      case ExprKind::Getattr:
+      case ExprKind::Getitem: {
+        const Json* j = nullptr;
+        if (field_in_place(e, &j) && j != nullptr && j->is_string()) {
+          return &j->get_ref<const std::string&>();
+        }
+        return nullptr;
+      }
+      default:
+        return nullptr;
+    }
+  }
   [[gnu::noinline]] Value eval_guarded(const Expr& e);
   Value eval_inner(const Expr& e);
   Value eval_call(const Expr& e, const Value* extra_caller, Sink* sink = nullptr);

@@ -134,8 +134,22 @@ StmtPtr Parser::parse_if() {
       soft_ = saved_soft;
     }
     end_block();
+    mark_switch(*s);
     return s;
   }
+}
+
+void Parser::mark_switch(Stmt& s) {
+  // `if m['role'] == 'user' … elif m['role'] == 'assistant' …`: every test compares the same
+  // field with a string literal, so the field is read once (Interpreter::exec_if).
+  const Expr* field = nullptr;
+  for (const auto& [test, body] : s.branches) {
+    const Expr* f = test->field;
+    if (f == nullptr || test->ops[0] != CmpOp::Eq) return;
+    if (field != nullptr && (f->a->sym != field->a->sym || *f->key != *field->key)) return;
+    field = f;
+  }
+  if (s.branches.size() > 1) s.switch_field = field;
 }
 
 Target Parser::parse_target(bool with_namespace, const std::vector<std::string_view>& extra_end) {

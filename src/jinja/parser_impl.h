@@ -147,6 +147,7 @@ class Parser {
   StmtPtr stmt(StmtKind k, const Token& at);
   void parse_statement(Body& body, const std::vector<std::string_view>& end_names);
   StmtPtr parse_if();
+  void mark_switch(Stmt& s);
   Target parse_target(bool with_namespace, const std::vector<std::string_view>& extra_end);
   StmtPtr parse_for();
   StmtPtr parse_set();
