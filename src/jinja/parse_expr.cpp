@@ -166,7 +166,10 @@ ExprPtr Parser::parse_math1() {
     next();
     left = binary(op, std::move(left), parse_concat(), at);
   }
-  if (left->kind == ExprKind::Binary && static_cast<BinOp>(left->op) == BinOp::Add) {
+  // (A parenthesized sum reaches here twice, from its own level and the enclosing one: its
+  // parts are listed once.)
+  if (left->kind == ExprKind::Binary && static_cast<BinOp>(left->op) == BinOp::Add &&
+      left->sum_parts.empty()) {
     // At most 16 operands: a longer chain keeps its leftmost part nested, evaluated under the
     // depth guard (a 50,000-term sum is a limit error, not a loop).
     constexpr size_t kMaxParts = 16;
