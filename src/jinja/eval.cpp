@@ -120,6 +120,38 @@ Value Interpreter::eval(const Expr& e) {
   return eval_guarded(e);
 }
 
+Value Interpreter::eval_sum(const Expr& e) {
+  // `'<|start_header_id|>' + message['role'] + '<|end_header_id|>' + …`: plain strings are
+  // joined into one string of the right size, not grown once per `+`. A string and a string
+  // cannot fail to add, so joining them later is not observable; from the first part that is
+  // not a plain string on, Python's `+` goes on part by part, in order.
+  const auto& parts = e.sum_parts;
+  const size_t n = parts.size();
+  Value held[16];  // parts that had to be evaluated (their text is read below)
+  const std::string* texts[16];
+  size_t total = 0;
+  size_t k = 0;
+  for (; k < n; ++k) {
+    const std::string* text = string_in_place(*parts[k]);
+    if (text == nullptr) {
+      held[k] = eval(*parts[k]);
+      if (held[k].kind != Kind::String || held[k].safe) break;
+      text = &held[k].str();
+    }
+    texts[k] = text;
+    total += text->size();
+  }
+  if (total > kMaxSequenceSize) fail("limit", "string too large");
+  std::string joined;
+  joined.reserve(total);
+  for (size_t i = 0; i < k; ++i) joined += *texts[i];
+  if (k == n) return Value::string(std::move(joined));
+  Value sum = k == 0 ? std::move(held[0])
+                     : binary_op(BinOp::Add, Value::string(std::move(joined)), held[k]);
+  for (++k; k < n; ++k) sum = binary_op(BinOp::Add, sum, eval(*parts[k]));
+  return sum;
+}
+
 Value Interpreter::eval_guarded(const Expr& e) {
   // Long operator or filter chains nest the tree deeply; bound the C++ stack they can use.
   DepthCount count(&eval_depth_);
@@ -239,6 +271,7 @@ Value Interpreter::eval_inner(const Expr& e) {
       return Value::boolean(e.negated ? !r : r);
     }
     case ExprKind::Binary: {
+      if (!e.sum_parts.empty()) return eval_sum(e);
       Value a = eval(*e.a);
       Value b = eval(*e.b);
       if (static_cast<BinOp>(e.op) == BinOp::Add && a.kind == Kind::String &&

@@ -215,6 +215,7 @@ class Interpreter {
   }
   [[gnu::noinline]] Value eval_guarded(const Expr& e);
   Value eval_inner(const Expr& e);
+  Value eval_sum(const Expr& e);  // a `+` chain (Expr::sum_parts)
   Value eval_call(const Expr& e, const Value* extra_caller, Sink* sink = nullptr);
   void eval_args(const Expr& e, CallArgs& args);
   Value eval_filter(const Expr& e, const Value* input);
