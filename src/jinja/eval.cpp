@@ -127,16 +127,33 @@ Value Interpreter::eval_sum(const Expr& e) {
   // not a plain string on, Python's `+` goes on part by part, in order.
   const auto& parts = e.sum_parts;
   const size_t n = parts.size();
-  Value held[16];  // parts that had to be evaluated (their text is read below)
+  // The parts that had to be evaluated, kept alive while their text is read below (made only
+  // as needed: most parts are literals and fields read in place).
+  struct Held {
+    alignas(Value) unsigned char room[16 * sizeof(Value)];
+    size_t count = 0;
+    Value& keep(Value v) {
+      return *new (room + sizeof(Value) * count++) Value(std::move(v));  // NOLINT
+    }
+    ~Held() {
+      for (size_t i = 0; i < count; ++i) {
+        reinterpret_cast<Value*>(room + sizeof(Value) * i)->~Value();  // NOLINT
+      }
+    }
+  } held;
   const std::string* texts[16];
   size_t total = 0;
   size_t k = 0;
+  Value* other = nullptr;  // the first part that is not a plain string
   for (; k < n; ++k) {
     const std::string* text = string_in_place(*parts[k]);
     if (text == nullptr) {
-      held[k] = eval(*parts[k]);
-      if (held[k].kind != Kind::String || held[k].safe) break;
-      text = &held[k].str();
+      Value& v = held.keep(eval(*parts[k]));
+      if (v.kind != Kind::String || v.safe) {
+        other = &v;
+        break;
+      }
+      text = &v.str();
     }
     texts[k] = text;
     total += text->size();
@@ -144,10 +161,10 @@ Value Interpreter::eval_sum(const Expr& e) {
   if (total > kMaxSequenceSize) fail("limit", "string too large");
   std::string joined;
   joined.reserve(total);
-  for (size_t i = 0; i < k; ++i) joined += *texts[i];
+  for (size_t i = 0; i < k; ++i) joined.append(*texts[i]);
   if (k == n) return Value::string(std::move(joined));
-  Value sum = k == 0 ? std::move(held[0])
-                     : binary_op(BinOp::Add, Value::string(std::move(joined)), held[k]);
+  Value sum =
+      k == 0 ? std::move(*other) : binary_op(BinOp::Add, Value::string(std::move(joined)), *other);
   for (++k; k < n; ++k) sum = binary_op(BinOp::Add, sum, eval(*parts[k]));
   return sum;
 }
