@@ -3,6 +3,7 @@
 
 #include "jinja/error.h"
 #include "jinja/interpreter.h"
+#include "jinja/unicode.h"
 #include "jinja/value_ops.h"
 
 namespace bakeoff::jinja {
@@ -48,6 +49,17 @@ bool plain_member(const Value& obj, const std::string& name, int not_plain, Valu
 }
 }  // namespace
 
+bool Interpreter::trimmed_in_place(const Expr& e, std::string_view* out) {
+  static const int kTrim = filter_id("trim");
+  if (e.fn != kTrim || !e.a || !e.args.empty() || !e.kwargs.empty() || e.dyn_args || e.dyn_kwargs) {
+    return false;
+  }
+  const std::string* s = string_in_place(*e.a);
+  if (s == nullptr) return false;
+  *out = unicode::strip(*s, nullptr, true, true);  // what the trim filter returns
+  return true;
+}
+
 bool Interpreter::truth(const Expr& e) {
   switch (e.kind) {
     case ExprKind::Getattr:
@@ -62,6 +74,31 @@ bool Interpreter::truth(const Expr& e) {
         Value left = eval(*e.a);
         Value right = eval(*e.args[0]);
         return py_equal(left, right) == (e.ops[0] == CmpOp::Eq);
+      }
+      if (e.ops.size() == 1 && (e.ops[0] == CmpOp::In || e.ops[0] == CmpOp::NotIn)) {
+        // `'</think>' in content`: a substring of text read in place (UTF-8 keeps code point
+        // boundaries, so a byte search finds what Python's finds).
+        std::string_view needle;
+        std::string_view text;
+        if (text_in_place(*e.a, &needle) && text_in_place(*e.args[0], &text)) {
+          return (text.find(needle) != std::string_view::npos) == (e.ops[0] == CmpOp::In);
+        }
+      }
+      break;
+    case ExprKind::Test:
+      // `message.content is not none`: a test without arguments, no argument list made.
+      if (e.fn >= 0 && e.args.empty() && e.kwargs.empty() && !e.dyn_args && !e.dyn_kwargs) {
+        static const CallArgs kNoArguments;
+        try {
+          const bool passed = apply_test(*this, e.fn, eval(*e.a), kNoArguments);
+          return e.negated ? !passed : passed;
+        } catch (JinjaError& err) {
+          if (err.line == 0) {
+            err.line = e.line;
+            err.column = e.col;
+          }
+          throw;
+        }
       }
       break;
     case ExprKind::Not:  // nesting bounded by the parser
@@ -141,27 +178,25 @@ Value Interpreter::eval_sum(const Expr& e) {
       }
     }
   } held;
-  const std::string* texts[16];
+  std::string_view texts[16];
   size_t total = 0;
   size_t k = 0;
   Value* other = nullptr;  // the first part that is not a plain string
   for (; k < n; ++k) {
-    const std::string* text = string_in_place(*parts[k]);
-    if (text == nullptr) {
+    if (!text_in_place(*parts[k], &texts[k])) {
       Value& v = held.keep(eval(*parts[k]));
       if (v.kind != Kind::String || v.safe) {
         other = &v;
         break;
       }
-      text = &v.str();
+      texts[k] = v.str();
     }
-    texts[k] = text;
-    total += text->size();
+    total += texts[k].size();
   }
   if (total > kMaxSequenceSize) fail("limit", "string too large");
   std::string joined;
   joined.reserve(total);
-  for (size_t i = 0; i < k; ++i) joined.append(*texts[i]);
+  for (size_t i = 0; i < k; ++i) joined.append(texts[i]);
   if (k == n) return Value::string(std::move(joined));
   Value sum =
       k == 0 ? std::move(*other) : binary_op(BinOp::Add, Value::string(std::move(joined)), *other);

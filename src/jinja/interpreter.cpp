@@ -199,8 +199,8 @@ void Interpreter::print(const Expr& e) {
         }
         break;
       default:
-        if (const std::string* text = string_in_place(e)) {  // `{{ message['content'] }}`
-          out += *text;
+        if (std::string_view text; text_in_place(e, &text)) {  // `{{ message['content'] }}`
+          out.append(text);
           return;
         }
         break;
@@ -225,8 +225,8 @@ void Interpreter::print_sum(const Expr& e) {
   bool plain = true;
   size_t k = 0;
   for (; k < n; ++k) {
-    if (const std::string* text = string_in_place(*parts[k])) {
-      out += *text;
+    if (std::string_view text; text_in_place(*parts[k], &text)) {
+      out.append(text);
       continue;
     }
     Value v = eval(*parts[k]);

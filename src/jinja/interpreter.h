@@ -193,6 +193,16 @@ class Interpreter {
   }
   // The text of a plain (not Markup) string that `e` reads without computing anything: a
   // literal, a variable, a field of context data. Null otherwise (then evaluate it).
+  // string_in_place, and `x|trim` of such a string (most templates trim message contents):
+  // true with the text, which lives as long as the string it is read from.
+  bool text_in_place(const Expr& e, std::string_view* out) {
+    if (const std::string* s = string_in_place(e)) {
+      *out = *s;
+      return true;
+    }
+    return e.kind == ExprKind::Filter && trimmed_in_place(e, out);
+  }
+  bool trimmed_in_place(const Expr& e, std::string_view* out);
   const std::string* string_in_place(const Expr& e) {
     switch (e.kind) {
       case ExprKind::Const:
