@@ -132,6 +132,11 @@ struct Stmt {
   // `for k, v in d|items` / `in d.items()` the expression `d` (its items may be read in place).
   bool uses_loop = false;
   const Expr* items_of = nullptr;
+  // For over one name, with no `if` filter: the names its body sets first, before anything
+  // reads a variable, each from a field of the loop's item or a literal
+  // (`{% set content = message['content'] %}`). Each iteration sets them again before they can
+  // be read, so they keep their places from one iteration to the next (Interpreter::run_loop).
+  std::vector<int> leading_sets;
   // If: when every test compares the same field of a variable with a string literal (`==`),
   // that field (the branches' literals are their tests' Expr::text).
   const Expr* switch_field = nullptr;

@@ -433,12 +433,23 @@ void Interpreter::run_loop(const Stmt& s, size_t count, Bind bind) {
     scope_base_ = saved_scope;
     closure_ = saved_closure;
   };
+  // Below this, the entries of the body's leading sets, kept from one iteration to the next
+  // once the first iteration has made them (Stmt::leading_sets).
+  size_t kept_base = body_base;
+  const size_t leading = s.leading_sets.size();
   try {
     bool iterated = false;
     for (size_t k = 0; k < count; ++k) {
       spend();
       if (out_->size() > tpl_.options.limits.max_output_bytes) check_output();
-      locals_.truncate(body_base);  // the last iteration's sets
+      if (kept_base == body_base && leading > 0 && locals_.size() >= body_base + leading) {
+        bool in_order = true;
+        for (size_t i = 0; i < leading && in_order; ++i) {
+          in_order = locals_[body_base + i].sym == s.leading_sets[i];
+        }
+        if (in_order) kept_base = body_base + leading;
+      }
+      locals_.truncate(kept_base);  // the last iteration's other sets
       bind(k, &locals_[start]);
       // Without `loop` in the body, an `if` filter can be applied as the loop goes: nothing
       // can see how many items pass it.

@@ -1,4 +1,6 @@
 // Statement parsing (the block structure of a template) and the parse() entry point.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "jinja/parser_impl.h"
@@ -207,6 +209,21 @@ StmtPtr Parser::parse_for() {
   s->body = subparse({"endfor", "else"}, &end);
   s->uses_loop = loop_mentions_ != mentions || s->recursive;
   --loop_depth_;
+  if (s->target.kind == Target::Name && !s->cond) {
+    for (const auto& st : s->body) {
+      if (st->kind == StmtKind::Data) continue;  // reads nothing
+      if (st->kind != StmtKind::Set || st->target.kind != Target::Name) break;
+      const Expr& value = *st->expr;
+      const bool item_field = value.key != nullptr && value.a->sym == s->target.sym;
+      const int name = st->target.sym;
+      if ((!item_field && value.kind != ExprKind::Const) || name == s->target.sym ||
+          std::find(s->leading_sets.begin(), s->leading_sets.end(), name) !=
+              s->leading_sets.end()) {
+        break;
+      }
+      s->leading_sets.push_back(name);
+    }
+  }
   // `for k, v in d|items`, `for k, v in d.items()`: the loop may read d's items in place.
   const Expr& it = *s->expr;
   if (it.kind == ExprKind::Filter && it.name == "items" && it.a && it.args.empty() &&
