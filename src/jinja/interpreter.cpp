@@ -284,8 +284,8 @@ Flow Interpreter::exec_if(const Stmt& s) {
     // A missing key is undefined, which equals no string; a datum that is not a string takes
     // the branches one by one.
     if (j == nullptr) return exec_body(s.else_body);
-    if (j->is_string()) {
-      const auto& value = j->get_ref<const std::string&>();
+    if (const auto* text = j->get_ptr<const std::string*>()) {
+      const std::string& value = *text;
       for (const auto& [cond, body] : s.branches) {
         if (same_text(value, *cond->text)) return exec_body(body);
       }

@@ -188,8 +188,9 @@ class Interpreter {
     if (e.field == nullptr || !field_in_place(*e.field, &j)) return -1;
     const bool eq = e.ops[0] == CmpOp::Eq;
     if (j == nullptr) return eq ? 0 : 1;
-    if (!j->is_string()) return -1;
-    return same_text(j->get_ref<const std::string&>(), *e.text) == eq ? 1 : 0;
+    const auto* text = j->get_ptr<const std::string*>();
+    if (text == nullptr) return -1;  // not a string
+    return same_text(*text, *e.text) == eq ? 1 : 0;
   }
   // The text of a plain (not Markup) string that `e` reads without computing anything: a
   // literal, a variable, a field of context data. Null otherwise (then evaluate it).
@@ -214,9 +215,7 @@ class Interpreter {
       case ExprKind::Getattr:
       case ExprKind::Getitem: {
         const Json* j = nullptr;
-        if (field_in_place(e, &j) && j != nullptr && j->is_string()) {
-          return &j->get_ref<const std::string&>();
-        }
+        if (field_in_place(e, &j) && j != nullptr) return j->get_ptr<const std::string*>();
         return nullptr;
       }
       default:

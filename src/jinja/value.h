@@ -361,7 +361,7 @@ inline Value from_json(const Json& j) {
   Value v;
   if (j.is_string()) {
     v.kind = Kind::String;
-    v.sref = &j.get_ref<const std::string&>();
+    v.sref = j.get_ptr<const std::string*>();
   } else if (j.is_object() || j.is_array()) {
     v.kind = j.is_array() ? Kind::List : Kind::Dict;
     v.borrowed = true;
@@ -387,7 +387,7 @@ inline void assign_from_json(Value& v, const Json& j) {
   if (is_string) {
     v.kind = Kind::String;
     v.borrowed = false;
-    v.sref = &j.get_ref<const std::string&>();
+    v.sref = j.get_ptr<const std::string*>();
   } else {
     v.kind = j.is_array() ? Kind::List : Kind::Dict;
     v.borrowed = true;
