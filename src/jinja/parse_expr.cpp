@@ -181,8 +181,38 @@ ExprPtr Parser::parse_math1() {
     }
     left->sum_parts.push_back(x);
     std::reverse(left->sum_parts.begin(), left->sum_parts.end());
+    merge_literals(*left);
   }
   return left;
+}
+
+void Parser::merge_literals(Expr& sum) {
+  // `… + '<|im_end|>' + '\n'`: adjacent string literals are one part, written at once. A sum
+  // of strings is associative, and anything else added to a string fails (or, for Markup,
+  // escapes) the same whether the literals come one by one or joined.
+  std::vector<const Expr*> merged;
+  for (size_t i = 0; i < sum.sum_parts.size(); ++i) {
+    const Expr* part = sum.sum_parts[i];
+    if (part->kind != ExprKind::Const || part->text == nullptr || i + 1 == sum.sum_parts.size() ||
+        sum.sum_parts[i + 1]->kind != ExprKind::Const || sum.sum_parts[i + 1]->text == nullptr) {
+      merged.push_back(part);
+      continue;
+    }
+    std::string text;
+    const Expr* first = part;
+    for (; i < sum.sum_parts.size() && sum.sum_parts[i]->kind == ExprKind::Const &&
+           sum.sum_parts[i]->text != nullptr;
+         ++i) {
+      text += *sum.sum_parts[i]->text;
+    }
+    --i;
+    Token at;
+    at.line = first->line;
+    at.col = first->col;
+    sum.args.push_back(constant(Value::string(std::move(text)), at));  // owned by the sum
+    merged.push_back(sum.args.back().get());
+  }
+  sum.sum_parts = std::move(merged);
 }
 
 ExprPtr Parser::parse_concat() {

@@ -175,6 +175,7 @@ class Parser {
   ExprPtr binary(BinOp op, ExprPtr a, ExprPtr b, const Token& at);
   ExprPtr parse_math1();
   ExprPtr parse_concat();
+  void merge_literals(Expr& sum);
   ExprPtr parse_math2();
   ExprPtr parse_pow();
   ExprPtr parse_unary(bool with_filter);
