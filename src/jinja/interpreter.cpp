@@ -295,18 +295,18 @@ Flow Interpreter::exec_if(const Stmt& s) {
   for (const auto& [cond, body] : s.branches) {
     // `message['role'] == 'user'`: decided here, without a call.
     const int decided = compare_in_place(*cond);
-    if (decided > 0 || (decided < 0 && test_truth(s, *cond))) return exec_body(body);
+    if (decided > 0 || (decided < 0 && test_truth(*cond))) return exec_body(body);
   }
   return exec_body(s.else_body);
 }
 
-bool Interpreter::test_truth(const Stmt& s, const Expr& test) {
+bool Interpreter::test_truth(const Expr& test) {
   try {
     return truth(test);
   } catch (JinjaError& e) {
-    if (e.line == 0) {
-      e.line = s.line;
-      e.column = s.col;
+    if (e.line == 0) {  // where the test is (an elif's own line)
+      e.line = test.line;
+      e.column = test.col;
     }
     throw;
   }

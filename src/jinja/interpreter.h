@@ -151,7 +151,7 @@ class Interpreter {
   Flow exec(const Stmt& s);
   [[gnu::noinline]] Flow exec_statement(const Stmt& s);
   Flow exec_if(const Stmt& s);
-  bool test_truth(const Stmt& s, const Expr& test);  // truth(test), its errors at s's line
+  bool test_truth(const Expr& test);  // truth(test), its errors at the test's line
   // assign(name, from_json(j)) without a temporary.
   void bind_json(int sym, const Json& j);
   void exec_for(const Stmt& s, const Value& iterable, int depth0);

@@ -136,6 +136,13 @@ StmtPtr Parser::parse_if() {
       soft_ = saved_soft;
     }
     end_block();
+    // `{% else %}{% if b %}…{% else %}…{% endif %}` with nothing else in the else part is an
+    // elif: one chain (if-blocks make no scope, and a test's errors name its own line).
+    if (s->else_body.size() == 1 && s->else_body[0]->kind == StmtKind::If) {
+      StmtPtr inner = std::move(s->else_body[0]);
+      for (auto& branch : inner->branches) s->branches.push_back(std::move(branch));
+      s->else_body = std::move(inner->else_body);
+    }
     mark_switch(*s);
     return s;
   }

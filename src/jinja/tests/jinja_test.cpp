@@ -119,6 +119,19 @@ TEST(Errors, UnclosedBlockAndUnknownTag) {
   EXPECT_EQ(error_of("{% include 'x' %}").kind, "unsupported");
 }
 
+TEST(Errors, AFailingTestNamesItsOwnBranchLine) {
+  // An elif, and an if alone in an else (one chain once parsed), fail at their own line.
+  TemplateError e =
+      error_of("{% if x == 1 %}a\n{% elif 4 is divisibleby %}b{% endif %}", Json{{"x", 2}});
+  EXPECT_EQ(e.line, 2);
+  e = error_of(
+      "{% if x == 1 %}a{% else %}{% if x == 2 %}b\n{% elif 4 is divisibleby %}c{% endif %}"
+      "{% endif %}",
+      Json{{"x", 3}});
+  EXPECT_EQ(e.line, 2);
+  EXPECT_EQ(e.kind, "runtime");
+}
+
 TEST(Errors, RuntimeErrorPointsAtTheExpression) {
   TemplateError e = error_of("ok\n  {{ a.b.c }}", Json{{"a", Json::object()}});
   EXPECT_EQ(e.kind, "undefined");
