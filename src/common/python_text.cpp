@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -98,7 +97,7 @@ bool has_less(uint64_t v, uint64_t n) {
 // needs no escape is scanned and copied in one pass (to must have room for s.size() bytes; a
 // failed scan leaves part of it written).
 template <bool kCopy, typename Plain>
-bool scan_blocks(char* to, std::string_view s, Plain plain) {
+bool scan_blocks(char* to, std::string_view s, Plain&& plain) {
   const char* p = s.data();
   const size_t n = s.size();
   if (n >= 16) {
@@ -150,7 +149,7 @@ bool scan_blocks(char* to, std::string_view s, Plain plain) {
 }
 
 template <typename Plain>
-bool all_blocks(std::string_view s, Plain plain) {
+bool all_blocks(std::string_view s, Plain&& plain) {
   return scan_blocks<false>(nullptr, s, plain);
 }
 
@@ -199,7 +198,7 @@ struct JsonPlain {
 bool repr_copies_unchanged(std::string_view s, char* quote) {
 #if defined(__SSE2__)
   ReprPlain plain;
-  if (!all_blocks(s, std::ref(plain))) return false;
+  if (!all_blocks(s, plain)) return false;
   *quote = plain.quote();
   return *quote != 0;
 #else
@@ -264,7 +263,7 @@ size_t copy_repr_plain(char* to, std::string_view s) {
   char quote = 0;
 #if defined(__SSE2__)
   ReprPlain plain;
-  if (!scan_blocks<true>(to + 1, s, std::ref(plain))) return 0;
+  if (!scan_blocks<true>(to + 1, s, plain)) return 0;
   quote = plain.quote();
   if (quote == 0) return 0;
 #else

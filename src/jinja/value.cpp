@@ -400,10 +400,20 @@ void repr_json(TextWriter& w, const Json& j, size_t level, std::vector<const voi
       w.put('{');
       bool first = true;
       for (const auto& [key, item] : *j.get_ptr<const Json::object_t*>()) {
-        if (!first) w.put(", ");
+        // `, 'key': ` in one piece when the key needs no escape (keys almost never do).
+        char* to = w.room(key.size() + kPlainCopyRoom + 4);
+        const size_t comma = first ? 0 : 2;
+        to[0] = ',';  // (overwritten by the key when there is no comma)
+        to[1] = ' ';
         first = false;
-        repr_json_string(w, key);
-        w.put(": ");
+        if (const size_t n = copy_repr_plain(to + comma, key); n > 0) {
+          std::memcpy(to + comma + n, ": ", 2);
+          w.advance(comma + n + 2);
+        } else {
+          w.advance(comma);
+          repr_json_string(w, key);
+          w.put(": ");
+        }
         repr_json(w, item, level + 1, seen);
       }
       w.put('}');
