@@ -12,6 +12,33 @@
 
 namespace bakeoff {
 
+// The n bytes (sizeof(Word) <= n <= 2 * sizeof(Word)) at `from` copied to `to` as their first
+// and last word.
+template <typename Word>
+[[gnu::always_inline]] inline void copy_halves(char* to, const char* from, size_t n) {
+  Word a = 0;
+  Word b = 0;
+  std::memcpy(&a, from, sizeof(Word));
+  std::memcpy(&b, from + n - sizeof(Word), sizeof(Word));
+  std::memcpy(to, &a, sizeof(Word));
+  std::memcpy(to + n - sizeof(Word), &b, sizeof(Word));
+}
+
+// memcpy, without a call for the short texts that most keys and separators are.
+[[gnu::always_inline]] inline void copy_text(char* to, std::string_view s) {
+  const size_t n = s.size();
+  const char* from = s.data();
+  if (n > 16) {
+    std::memcpy(to, from, n);
+  } else if (n >= 8) {
+    copy_halves<uint64_t>(to, from, n);
+  } else if (n >= 4) {
+    copy_halves<uint32_t>(to, from, n);
+  } else {
+    for (size_t i = 0; i < n; ++i) to[i] = from[i];
+  }
+}
+
 class TextWriter {
  public:
   explicit TextWriter(std::string& out) : out_(out), len_(out.size()) {}
@@ -32,36 +59,11 @@ class TextWriter {
     ++len_;
   }
   [[gnu::always_inline]] void put(std::string_view s) {
-    copy_short(room(s.size()), s);
+    copy_text(room(s.size()), s);
     len_ += s.size();
   }
 
  private:
-  // The n bytes (sizeof(Word) <= n <= 2 * sizeof(Word)) as the first and the last word.
-  template <typename Word>
-  static void copy_halves(char* to, const char* from, size_t n) {
-    Word a = 0;
-    Word b = 0;
-    std::memcpy(&a, from, sizeof(Word));
-    std::memcpy(&b, from + n - sizeof(Word), sizeof(Word));
-    std::memcpy(to, &a, sizeof(Word));
-    std::memcpy(to + n - sizeof(Word), &b, sizeof(Word));
-  }
-  // memcpy, without a call for the short texts that most keys and separators are.
-  [[gnu::always_inline]] static void copy_short(char* to, std::string_view s) {
-    const size_t n = s.size();
-    const char* from = s.data();
-    if (n > 16) {
-      std::memcpy(to, from, n);
-    } else if (n >= 8) {
-      copy_halves<uint64_t>(to, from, n);
-    } else if (n >= 4) {
-      copy_halves<uint32_t>(to, from, n);
-    } else {
-      for (size_t i = 0; i < n; ++i) to[i] = from[i];
-    }
-  }
-
   [[gnu::noinline]] void grow(size_t n) { out_.resize(std::max(out_.size() * 2, len_ + n + 1024)); }
 
   std::string& out_;

@@ -131,6 +131,23 @@ struct Dumper {
         separate();
         dump_json(item, level + 1);
       }
+    } else if (!opt.indent) {
+      // `, "key": ` in one piece when the key needs no escape (keys almost never do).
+      for (const auto& [key, item] : j.get_ref<const Json::object_t&>()) {
+        const size_t comma = first ? 0 : item_sep.size();
+        char* to = out.room(comma + key.size() + kPlainCopyRoom + key_sep.size());
+        copy_text(to, item_sep.substr(0, comma));
+        first = false;
+        if (const size_t n = copy_json_plain(to + comma, key, opt.ensure_ascii); n > 0) {
+          copy_text(to + comma + n, key_sep);
+          out.advance(comma + n + key_sep.size());
+        } else {
+          out.advance(comma);
+          put_string(key);
+          out.put(key_sep);
+        }
+        dump_json(item, level + 1);
+      }
     } else {
       for (const auto& [key, item] : j.get_ref<const Json::object_t&>()) {
         separate();
