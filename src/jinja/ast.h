@@ -91,6 +91,12 @@ enum class StmtKind : uint8_t {
   Do,
 };
 
+// The comparison a branch of a switch-like if tests (Stmt::switch_field): the test itself, or
+// the left side of `test and rest`.
+inline const Expr* switch_compare(const Expr& test) {
+  return test.kind == ExprKind::And ? test.a.get() : &test;
+}
+
 struct Stmt;
 using StmtPtr = std::unique_ptr<Stmt>;
 using Body = std::vector<StmtPtr>;
@@ -138,7 +144,7 @@ struct Stmt {
   // be read, so they keep their places from one iteration to the next (Interpreter::run_loop).
   std::vector<int> leading_sets;
   // If: when every test compares the same field of a variable with a string literal (`==`),
-  // that field (the branches' literals are their tests' Expr::text).
+  // alone or as the left side of an `and` (see switch_compare), that field.
   const Expr* switch_field = nullptr;
   int sym = -1;  // Macro's name slot
 };

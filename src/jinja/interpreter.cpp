@@ -287,7 +287,10 @@ Flow Interpreter::exec_if(const Stmt& s) {
     if (const auto* text = j->get_ptr<const std::string*>()) {
       const std::string& value = *text;
       for (const auto& [cond, body] : s.branches) {
-        if (same_text(value, *cond->text)) return exec_body(body);
+        if (!same_text(value, *switch_compare(*cond)->text)) continue;
+        // `m['role'] == 'system' and m['content']`: the rest decides.
+        if (cond->kind == ExprKind::And && !test_truth(*cond->b)) continue;
+        return exec_body(body);
       }
       return exec_body(s.else_body);
     }

@@ -150,11 +150,13 @@ StmtPtr Parser::parse_if() {
 
 void Parser::mark_switch(Stmt& s) {
   // `if m['role'] == 'user' … elif m['role'] == 'assistant' …`: every test compares the same
-  // field with a string literal, so the field is read once (Interpreter::exec_if).
+  // field with a string literal (alone, or as the left side of an `and`), so the field is read
+  // once (Interpreter::exec_if).
   const Expr* field = nullptr;
   for (const auto& [test, body] : s.branches) {
-    const Expr* f = test->field;
-    if (f == nullptr || test->ops[0] != CmpOp::Eq) return;
+    const Expr* compare = switch_compare(*test);
+    const Expr* f = compare->field;
+    if (f == nullptr || compare->ops[0] != CmpOp::Eq) return;
     if (field != nullptr && (f->a->sym != field->a->sym || *f->key != *field->key)) return;
     field = f;
   }
