@@ -160,7 +160,7 @@ void Parser::mark_switch(Stmt& s) {
     if (field != nullptr && (f->a->sym != field->a->sym || *f->key != *field->key)) return;
     field = f;
   }
-  if (s.branches.size() > 1) s.switch_field = field;
+  s.switch_field = field;
 }
 
 Target Parser::parse_target(bool with_namespace, const std::vector<std::string_view>& extra_end) {
