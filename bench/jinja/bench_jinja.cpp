@@ -191,12 +191,17 @@ struct TemplateFile {
   fs::path path;
 };
 
+// Every real template, or (BAKEOFF_BENCH_ONLY=TEXT, for tuning) those whose name contains TEXT.
 std::vector<TemplateFile> real_templates() {
+  const char* only = std::getenv("BAKEOFF_BENCH_ONLY");
   std::vector<TemplateFile> out;
   for (const char* family : {"gemma4", "corpus"}) {
     std::vector<TemplateFile> found;
     for (const auto& e : fs::directory_iterator(kTemplatesDir / family)) {
       auto ext = e.path().extension();
+      if (only != nullptr && e.path().filename().string().find(only) == std::string::npos) {
+        continue;
+      }
       if (e.is_regular_file() && (ext == ".jinja" || ext == ".jinja2")) {
         found.push_back({std::string(family) + "/" + e.path().filename().string(), e.path()});
       }
