@@ -414,7 +414,11 @@ void repr_json(TextWriter& w, const Json& j, size_t level, std::vector<const voi
           repr_json_string(w, key);
           w.put(": ");
         }
-        repr_json(w, item, level + 1, seen);
+        if (const auto* text = item.get_ptr<const std::string*>()) {
+          repr_json_string(w, *text);  // most values are strings: no recursion for them
+        } else {
+          repr_json(w, item, level + 1, seen);
+        }
       }
       w.put('}');
       return;
