@@ -14,7 +14,7 @@ import time
 
 
 def renders_per_second(template, context, min_seconds):
-    # CPU time of this process, so a busy machine slows neither side's count. Grow the batch until one batch takes min_seconds, then keep the best of three batches.
+    # CPU time of this process, so a busy machine slows neither side's count. Grow the batch until one batch takes min_seconds, then keep the best of five batches (a batch can only be slowed by noise, not sped up).
     n = 1
     while True:
         start = time.process_time()
@@ -25,7 +25,7 @@ def renders_per_second(template, context, min_seconds):
             break
         n = n * 10 if elapsed < min_seconds / 10 else int(n * 1.2 * min_seconds / elapsed) + 1
     best = elapsed
-    for _ in range(2):
+    for _ in range(4):
         start = time.process_time()
         for _ in range(n):
             template.render(context)
