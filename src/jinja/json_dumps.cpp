@@ -146,7 +146,11 @@ struct Dumper {
           put_string(key);
           out.put(key_sep);
         }
-        dump_json(item, level + 1);
+        if (const auto* text = item.get_ptr<const std::string*>()) {
+          put_string(*text);  // most values are strings: no recursion for them
+        } else {
+          dump_json(item, level + 1);
+        }
       }
     } else {
       for (const auto& [key, item] : j.get_ref<const Json::object_t&>()) {
