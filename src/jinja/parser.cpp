@@ -270,6 +270,17 @@ StmtPtr Parser::parse_set() {
   std::string end;
   s->body = subparse({"endset"}, &end);
   end_block();
+  // `{% set instructions %}…only text…{% endset %}` is `{% set instructions = '…' %}`: a
+  // string literal, read in place, instead of a body rendered into a new string each time.
+  if (!s->expr && std::all_of(s->body.begin(), s->body.end(),
+                              [](const StmtPtr& b) { return b->kind == StmtKind::Data; })) {
+    std::string text;
+    for (const auto& b : s->body) text += b->text;
+    auto set = stmt(StmtKind::Set, at);
+    set->target = std::move(s->target);
+    set->expr = constant(Value::string(std::move(text)), at);
+    return set;
+  }
   return s;
 }
 
