@@ -24,8 +24,8 @@ RenderScratch& take_scratch(std::unique_ptr<RenderScratch>& own) {
 Interpreter::Interpreter(const Template::Impl& tpl, const Json& context)
     : tpl_(tpl),
       scratch_(take_scratch(own_scratch_)),
-      slots_(scratch_.slots),
-      locals_(scratch_.locals),
+      slots_(std::move(scratch_.slots)),
+      locals_(std::move(scratch_.locals)),
       args_pool_(scratch_.args_pool) {
   slots_.assign(tpl.initial_slots.begin(), tpl.initial_slots.end());
   locals_.reset(tpl.initial_slots.size());
@@ -46,6 +46,8 @@ Interpreter::~Interpreter() {
   slots_.clear();
   locals_.release_memory(kKeepCapacity);
   if (slots_.capacity() > kKeepCapacity) std::vector<Value>().swap(slots_);
+  scratch_.slots = std::move(slots_);
+  scratch_.locals = std::move(locals_);
   if (args_pool_.size() > 64) args_pool_.resize(64);
   scratch_.in_use = false;
 }

@@ -118,8 +118,11 @@ class Interpreter {
   const Template::Impl& tpl_;
   std::unique_ptr<RenderScratch> own_scratch_;  // when this thread's is taken (never, in practice)
   RenderScratch& scratch_;
-  std::vector<Value>& slots_;  // root frame: one per symbol
-  LocalStack& locals_;         // nested scopes, innermost last
+  // The root frame (one slot per symbol) and the nested scopes, innermost last: held here, not
+  // through a reference to the scratch (whose storage they take for the render and give back),
+  // because every variable lookup starts with them and a reference is one more dependent load.
+  std::vector<Value> slots_;
+  LocalStack locals_;
   size_t frame_base_ = 0;      // first local of the current macro frame
   size_t scope_base_ = 0;      // first local of the current scope
   const std::vector<std::pair<int, Value>>* closure_ = nullptr;
