@@ -320,6 +320,7 @@ void print_summary(bool all_ratios) {
   // Each context is built once, before any template is compiled, and shared by every template,
   // as py_render_rate.py loads each once and renders every template from it.
   std::vector<Json> built;
+  built.reserve(contexts.size());
   for (const auto& c : contexts) built.push_back(bakeoff::chat::build_context(c));
 
   struct Row {

@@ -407,7 +407,8 @@ void repr_json(TextWriter& w, const Json& j, size_t level, std::vector<const voi
         to[1] = ' ';
         first = false;
         if (const size_t n = copy_repr_plain(to + comma, key); n > 0) {
-          std::memcpy(to + comma + n, ": ", 2);
+          to[comma + n] = ':';
+          to[comma + n + 1] = ' ';
           w.advance(comma + n + 2);
         } else {
           w.advance(comma);
