@@ -99,6 +99,23 @@ const Value& Interpreter::lookup_outside_frame(int sym) const {
   return slots_[static_cast<size_t>(sym)];
 }
 
+Interpreter::BlockScope::BlockScope(Interpreter& in)
+    : in_(in),
+      start_(in.locals_.size()),
+      saved_scope_(in.scope_base_),
+      saved_closure_(in.closure_) {
+  // At the top level, an empty closure makes sets bind locals rather than root slots.
+  static const std::vector<std::pair<int, Value>> kEmpty;
+  if (in.closure_ == nullptr && in.frame_base_ == 0) in.closure_ = &kEmpty;
+  in.scope_base_ = start_;
+}
+
+Interpreter::BlockScope::~BlockScope() {
+  in_.locals_.truncate(start_);
+  in_.scope_base_ = saved_scope_;
+  in_.closure_ = saved_closure_;
+}
+
 void Interpreter::bind_local(int sym, const Value& v) {
   if (const int k = locals_.innermost(sym); k >= static_cast<int>(scope_base_)) {
     locals_[static_cast<size_t>(k)].value = v;
@@ -372,29 +389,11 @@ Flow Interpreter::exec_statement(const Stmt& s) {
         return Flow::Normal;
       }
       case StmtKind::With: {
-        size_t saved_scope = scope_base_;
-        size_t start = locals_.size();
         std::vector<Value> values;
         for (const auto& [t, e] : s.assigns) values.push_back(eval(*e));
-        scope_base_ = start;
-        // A with-scope is a real scope even at the top level.
-        const auto* saved_closure = closure_;
-        static const std::vector<std::pair<int, Value>> kEmpty;
-        if (closure_ == nullptr && frame_base_ == 0) closure_ = &kEmpty;
+        BlockScope scope(*this);  // a with-scope is a real scope even at the top level
         for (size_t i = 0; i < values.size(); ++i) assign(s.assigns[i].first, values[i]);
-        Flow f;
-        try {
-          f = exec_body(s.body);
-        } catch (...) {
-          locals_.truncate(start);
-          scope_base_ = saved_scope;
-          closure_ = saved_closure;
-          throw;
-        }
-        locals_.truncate(start);
-        scope_base_ = saved_scope;
-        closure_ = saved_closure;
-        return f;
+        return exec_body(s.body);
       }
       case StmtKind::Scope:
         return exec_body(s.body);
@@ -418,13 +417,9 @@ Flow Interpreter::exec_statement(const Stmt& s) {
 
 template <typename Bind>
 void Interpreter::run_loop(const Stmt& s, size_t count, Bind bind) {
-  const size_t saved_scope = scope_base_;
-  const size_t start = locals_.size();
-  const auto* saved_closure = closure_;
-  static const std::vector<std::pair<int, Value>> kEmpty;
   // Loop bodies are scopes: a `set` inside does not leak out (hence namespace()).
-  if (closure_ == nullptr && frame_base_ == 0) closure_ = &kEmpty;
-  scope_base_ = start;
+  BlockScope scope(*this);
+  const size_t start = scope.start();
   // The target's names keep their places at the scope's start and are overwritten each
   // iteration, rather than dropped and pushed again.
   if (s.target.kind == Target::Name) {
@@ -433,44 +428,33 @@ void Interpreter::run_loop(const Stmt& s, size_t count, Bind bind) {
     for (const Target& name : s.target.items) locals_.push(name.sym, Value());
   }
   const size_t body_base = locals_.size();
-  auto restore = [&] {
-    locals_.truncate(start);
-    scope_base_ = saved_scope;
-    closure_ = saved_closure;
-  };
   // Below this, the entries of the body's leading sets, kept from one iteration to the next
   // once the first iteration has made them (Stmt::leading_sets).
   size_t kept_base = body_base;
   const size_t leading = s.leading_sets.size();
-  try {
-    bool iterated = false;
-    for (size_t k = 0; k < count; ++k) {
-      spend();
-      if (out_->size() > tpl_.options.limits.max_output_bytes) check_output();
-      if (kept_base == body_base && leading > 0 && locals_.size() >= body_base + leading) {
-        bool in_order = true;
-        for (size_t i = 0; i < leading && in_order; ++i) {
-          in_order = locals_[body_base + i].sym == s.leading_sets[i];
-        }
-        if (in_order) kept_base = body_base + leading;
+  bool iterated = false;
+  for (size_t k = 0; k < count; ++k) {
+    spend();
+    if (out_->size() > tpl_.options.limits.max_output_bytes) check_output();
+    if (kept_base == body_base && leading > 0 && locals_.size() >= body_base + leading) {
+      bool in_order = true;
+      for (size_t i = 0; i < leading && in_order; ++i) {
+        in_order = locals_[body_base + i].sym == s.leading_sets[i];
       }
-      locals_.truncate(kept_base);  // the last iteration's other sets
-      bind(k, &locals_[start]);
-      // Without `loop` in the body, an `if` filter can be applied as the loop goes: nothing
-      // can see how many items pass it.
-      if (s.cond && !truth(*s.cond)) continue;
-      iterated = true;
-      if (exec_body(s.body) == Flow::Break) break;
+      if (in_order) kept_base = body_base + leading;
     }
-    if (!iterated) {
-      locals_.truncate(start);
-      exec_body(s.else_body);
-    }
-  } catch (...) {
-    restore();
-    throw;
+    locals_.truncate(kept_base);  // the last iteration's other sets
+    bind(k, &locals_[start]);
+    // Without `loop` in the body, an `if` filter can be applied as the loop goes: nothing
+    // can see how many items pass it.
+    if (s.cond && !truth(*s.cond)) continue;
+    iterated = true;
+    if (exec_body(s.body) == Flow::Break) break;
   }
-  restore();
+  if (!iterated) {
+    locals_.truncate(start);
+    exec_body(s.else_body);
+  }
 }
 
 bool Interpreter::loop_in_place(const Stmt& s, const Value& iterable) {
@@ -523,95 +507,80 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
   } else if (!in_json) {
     owned = iterate(keep);
   }
-  size_t saved_scope = scope_base_;
-  size_t start = locals_.size();
-  const auto* saved_closure = closure_;
-  static const std::vector<std::pair<int, Value>> kEmpty;
   // Loop bodies are scopes: a `set` inside does not leak out (hence namespace()).
-  if (closure_ == nullptr && frame_base_ == 0) closure_ = &kEmpty;
-  scope_base_ = start;
-  auto restore = [&] {
-    locals_.truncate(start);
-    scope_base_ = saved_scope;
-    closure_ = saved_closure;
+  BlockScope scope(*this);
+  const size_t start = scope.start();
+  if (s.cond) {
+    std::vector<Value> kept;
+    for (const auto& item : owned) {
+      spend();
+      locals_.truncate(start);
+      assign(s.target, item);
+      if (truth(*s.cond)) kept.push_back(item);
+    }
+    owned = std::move(kept);
+  }
+  const std::vector<Value>& items = *items_ptr;
+  const size_t count = json_items != nullptr ? json_items->size : items.size();
+  auto item_at = [&](size_t k) {
+    return json_items != nullptr ? from_json((*json_items)[k]) : items[k];
   };
-  try {
-    if (s.cond) {
-      std::vector<Value> kept;
-      for (const auto& item : owned) {
-        spend();
-        locals_.truncate(start);
-        assign(s.target, item);
-        if (truth(*s.cond)) kept.push_back(item);
-      }
-      owned = std::move(kept);
+  Value loop;
+  LoopObj* lo = nullptr;
+  if (tpl_.loop_sym >= 0 && s.uses_loop) {
+    auto obj = std::make_shared<LoopObj>();
+    if (json_items != nullptr) {
+      obj->json_items = json_run;
+      obj->reads_json = true;
+    } else {
+      obj->items = items_ptr;
     }
-    const std::vector<Value>& items = *items_ptr;
-    const size_t count = json_items != nullptr ? json_items->size : items.size();
-    auto item_at = [&](size_t k) {
-      return json_items != nullptr ? from_json((*json_items)[k]) : items[k];
-    };
-    Value loop;
-    LoopObj* lo = nullptr;
-    if (tpl_.loop_sym >= 0 && s.uses_loop) {
-      auto obj = std::make_shared<LoopObj>();
-      if (json_items != nullptr) {
-        obj->json_items = json_run;
-        obj->reads_json = true;
-      } else {
-        obj->items = items_ptr;
-      }
-      obj->depth0 = depth0;
-      obj->stmt = &s;
-      lo = obj.get();
-      loop.kind = Kind::Loop;
-      loop.obj = std::move(obj);
-    }
-    // `for x in …` (one name): x and `loop` keep their places at the scope's start and are
-    // overwritten each iteration, rather than dropped and pushed again.
-    const bool one_name = s.target.kind == Target::Name;
-    locals_.truncate(start);  // (the `if` filter above bound the target)
+    obj->depth0 = depth0;
+    obj->stmt = &s;
+    lo = obj.get();
+    loop.kind = Kind::Loop;
+    loop.obj = std::move(obj);
+  }
+  // `for x in …` (one name): x and `loop` keep their places at the scope's start and are
+  // overwritten each iteration, rather than dropped and pushed again.
+  const bool one_name = s.target.kind == Target::Name;
+  locals_.truncate(start);  // (the `if` filter above bound the target)
+  if (one_name) {
+    locals_.push(s.target.sym, Value());
+    if (lo != nullptr) locals_.push(tpl_.loop_sym, loop);
+  }
+  const size_t body_base = locals_.size();
+  for (size_t idx = 0; idx < count; ++idx) {
+    spend();
+    if (out_->size() > tpl_.options.limits.max_output_bytes) check_output();
+    if (lo != nullptr) lo->index0 = idx;
     if (one_name) {
-      locals_.push(s.target.sym, Value());
+      locals_.truncate(body_base);  // the last iteration's sets
+      if (json_items != nullptr) {
+        assign_from_json(locals_[start].value, (*json_items)[idx]);
+      } else {
+        locals_[start].value = items[idx];
+      }
+      // (the body may have rebound `loop` with a set)
+      if (lo != nullptr && locals_[start + 1].value.obj != loop.obj) {
+        locals_[start + 1].value = loop;
+      }
+    } else {
+      locals_.truncate(start);
+      assign(s.target, item_at(idx));
       if (lo != nullptr) locals_.push(tpl_.loop_sym, loop);
     }
-    const size_t body_base = locals_.size();
-    for (size_t idx = 0; idx < count; ++idx) {
-      spend();
-      if (out_->size() > tpl_.options.limits.max_output_bytes) check_output();
-      if (lo != nullptr) lo->index0 = idx;
-      if (one_name) {
-        locals_.truncate(body_base);  // the last iteration's sets
-        if (json_items != nullptr) {
-          assign_from_json(locals_[start].value, (*json_items)[idx]);
-        } else {
-          locals_[start].value = items[idx];
-        }
-        // (the body may have rebound `loop` with a set)
-        if (lo != nullptr && locals_[start + 1].value.obj != loop.obj) {
-          locals_[start + 1].value = loop;
-        }
-      } else {
-        locals_.truncate(start);
-        assign(s.target, item_at(idx));
-        if (lo != nullptr) locals_.push(tpl_.loop_sym, loop);
-      }
-      Flow f = exec_body(s.body);
-      if (f == Flow::Break) break;
-    }
-    if (lo != nullptr) {
-      lo->items = nullptr;
-      lo->reads_json = false;
-    }
-    if (count == 0) {
-      locals_.truncate(start);
-      exec_body(s.else_body);
-    }
-  } catch (...) {
-    restore();
-    throw;
+    Flow f = exec_body(s.body);
+    if (f == Flow::Break) break;
   }
-  restore();
+  if (lo != nullptr) {
+    lo->items = nullptr;
+    lo->reads_json = false;
+  }
+  if (count == 0) {
+    locals_.truncate(start);
+    exec_body(s.else_body);
+  }
 }
 
 void Interpreter::exec_macro_def(const Stmt& s) {

@@ -123,8 +123,8 @@ class Interpreter {
   // because every variable lookup starts with them and a reference is one more dependent load.
   std::vector<Value> slots_;
   LocalStack locals_;
-  size_t frame_base_ = 0;      // first local of the current macro frame
-  size_t scope_base_ = 0;      // first local of the current scope
+  size_t frame_base_ = 0;  // first local of the current macro frame
+  size_t scope_base_ = 0;  // first local of the current scope
   const std::vector<std::pair<int, Value>>* closure_ = nullptr;
   std::string* out_ = nullptr;
   size_t depth_ = 0;
@@ -157,6 +157,22 @@ class Interpreter {
   bool test_truth(const Expr& test);  // truth(test), its errors at the test's line
   // assign(name, from_json(j)) without a temporary.
   void bind_json(int sym, const Json& j);
+  // A block scope (a loop body, a with block), from construction to destruction (an error
+  // included): the locals its sets bind end with it.
+  class BlockScope {
+   public:
+    explicit BlockScope(Interpreter& in);
+    ~BlockScope();
+    BlockScope(const BlockScope&) = delete;
+    BlockScope& operator=(const BlockScope&) = delete;
+    size_t start() const { return start_; }  // the scope's first local
+
+   private:
+    Interpreter& in_;
+    size_t start_;
+    size_t saved_scope_;
+    const std::vector<std::pair<int, Value>>* saved_closure_;
+  };
   void exec_for(const Stmt& s, const Value& iterable, int depth0);
   // A loop whose body does not mention `loop`, over context data read in place: an array (or
   // a slice of one), a dict's keys, or (loop_over_items) a dict's key-value pairs. False when
