@@ -348,14 +348,9 @@ Flow Interpreter::exec_statement(const Stmt& s) {
   try {
     switch (s.kind) {
       case StmtKind::Data:
-        *out_ += s.text;
-        return Flow::Normal;
       case StmtKind::Print:
-        print(*s.expr);
-        if (out_->size() > tpl_.options.limits.max_output_bytes) check_output();
-        return Flow::Normal;
       case StmtKind::If:
-        return exec_if(s);
+        break;  // run by exec itself, never passed here
       case StmtKind::For: {
         if (!s.uses_loop) {
           // `for k, v in d|items` over context data: the pairs read in place.
