@@ -99,6 +99,29 @@ const Value& Interpreter::lookup_outside_frame(int sym) const {
   return slots_[static_cast<size_t>(sym)];
 }
 
+bool Interpreter::field_in_place(const Expr& e, const Json** out) {
+  // The hot path (a loop's item, a message: a local of the current frame, a dict read in place,
+  // a short key) calls nothing, so that it saves no registers; the rest is out of line.
+  if (e.key == nullptr) return false;
+  const int k = locals_.innermost(e.a->sym);
+  const size_t n = e.key->size();
+  if (k < static_cast<int>(frame_base_) || n > 16) return field_in_place_slow(e, out);
+  const Json::object_t* members = locals_[static_cast<size_t>(k)].members;
+  if (members == nullptr) return field_in_place_slow(e, out);
+  for (const auto& [key, value] : *members) {
+    if (same_text(key, *e.key)) {
+      *out = &value;
+      return true;
+    }
+  }
+  *out = nullptr;
+  return true;
+}
+
+bool Interpreter::field_in_place_slow(const Expr& e, const Json** out) {
+  return json_member(lookup_ref(e.a->sym), *e.key, out);
+}
+
 Interpreter::BlockScope::BlockScope(Interpreter& in)
     : in_(in),
       start_(in.locals_.size()),
@@ -118,7 +141,7 @@ Interpreter::BlockScope::~BlockScope() {
 
 void Interpreter::bind_local(int sym, const Value& v) {
   if (const int k = locals_.innermost(sym); k >= static_cast<int>(scope_base_)) {
-    locals_[static_cast<size_t>(k)].value = v;
+    locals_[static_cast<size_t>(k)].set(v);
     return;
   }
   locals_.push(sym, v);
@@ -338,7 +361,7 @@ void Interpreter::bind_json(int sym, const Json& j) {
   if (frame_base_ == 0 && scope_base_ == 0 && closure_ == nullptr) {
     assign_from_json(slots_[static_cast<size_t>(sym)], j);
   } else if (const int k = locals_.innermost(sym); k >= static_cast<int>(scope_base_)) {
-    assign_from_json(locals_[static_cast<size_t>(k)].value, j);
+    locals_[static_cast<size_t>(k)].set_json(j);
   } else {
     locals_.push(sym, from_json(j));
   }
@@ -455,15 +478,14 @@ void Interpreter::run_loop(const Stmt& s, size_t count, Bind bind) {
 bool Interpreter::loop_in_place(const Stmt& s, const Value& iterable) {
   if (s.target.kind != Target::Name) return false;
   if (JsonRun run; iterable.context_run(&run)) {  // `for message in messages`
-    run_loop(s, run.size,
-             [&](size_t k, LocalStack::Entry* name) { assign_from_json(name->value, run[k]); });
+    run_loop(s, run.size, [&](size_t k, LocalStack::Entry* name) { name->set_json(run[k]); });
     return true;
   }
   if (const Json* j = iterable.json_source(); j != nullptr && iterable.kind == Kind::Dict) {
     // `for key in dict`: its keys, borrowed.
     const auto& members = j->get_ref<const Json::object_t&>();
     run_loop(s, members.size(), [&](size_t k, LocalStack::Entry* name) {
-      name->value = Value::borrowed_string(&(members.begin() + static_cast<ptrdiff_t>(k))->first);
+      name->set(Value::borrowed_string(&(members.begin() + static_cast<ptrdiff_t>(k))->first));
     });
     return true;
   }
@@ -481,8 +503,8 @@ bool Interpreter::loop_over_items(const Stmt& s, const Value& dict) {
   const auto& members = j->get_ref<const Json::object_t&>();
   run_loop(s, members.size(), [&](size_t k, LocalStack::Entry* names) {
     const auto& [key, value] = *(members.begin() + static_cast<ptrdiff_t>(k));
-    names[0].value = Value::borrowed_string(&key);
-    assign_from_json(names[1].value, value);
+    names[0].set(Value::borrowed_string(&key));
+    names[1].set_json(value);
   });
   return true;
 }
@@ -552,13 +574,13 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
     if (one_name) {
       locals_.truncate(body_base);  // the last iteration's sets
       if (json_items != nullptr) {
-        assign_from_json(locals_[start].value, (*json_items)[idx]);
+        locals_[start].set_json((*json_items)[idx]);
       } else {
-        locals_[start].value = items[idx];
+        locals_[start].set(items[idx]);
       }
       // (the body may have rebound `loop` with a set)
       if (lo != nullptr && locals_[start + 1].value.obj != loop.obj) {
-        locals_[start + 1].value = loop;
+        locals_[start + 1].set(loop);
       }
     } else {
       locals_.truncate(start);

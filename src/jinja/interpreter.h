@@ -46,7 +46,20 @@ class LocalStack {
   struct Entry {
     int sym;
     int shadowed;  // the symbol's innermost entry before this one (-1: none)
-    Value value;
+    Value value;   // written through set() and set_json() only (they keep `members` exact)
+    // When the value is a dict of context data bound by set_json (a loop's item, a message):
+    // that dict's members, so that a field read skips the value and the Json it points to
+    // (Interpreter::field_in_place). Dicts are immutable under the sandbox, so the members
+    // stay what the value reads even once the value has made its object form.
+    const Json::object_t* members = nullptr;
+    void set(const Value& v) {
+      value = v;
+      members = nullptr;
+    }
+    void set_json(const Json& j) {
+      assign_from_json(value, j);
+      members = j.get_ptr<const Json::object_t*>();
+    }
   };
   // Empty, for a template of `symbols` symbols.
   void reset(size_t symbols) {
@@ -65,7 +78,7 @@ class LocalStack {
   const Entry& operator[](size_t k) const { return entries_[k]; }
   void push(int sym, Value value) {
     int& top = innermost_[static_cast<size_t>(sym)];
-    entries_.push_back(Entry{sym, top, std::move(value)});
+    entries_.push_back(Entry{sym, top, std::move(value), nullptr});
     top = static_cast<int>(entries_.size() - 1);
   }
   // Drops the entries from `n` on, uncovering what they shadowed.
@@ -195,9 +208,9 @@ class Interpreter {
   // `name.key` / `name['key']` (a constant key, plain lookup rules) when `name` is a dict still
   // reading context data: true, with the datum or null when the key is missing. False when the
   // full rules apply.
-  bool field_in_place(const Expr& e, const Json** out) {
-    return e.key != nullptr && json_member(lookup_ref(e.a->sym), *e.key, out);
-  }
+  bool field_in_place(const Expr& e, const Json** out);
+  // field_in_place when the variable is not a local of the current frame, or the key is long.
+  [[gnu::noinline]] bool field_in_place_slow(const Expr& e, const Json** out);
   // A one-operator ==/!= between such a field and a string literal, decided in place: 1 or 0;
   // -1 when the full comparison is needed.
   int compare_in_place(const Expr& e) {
