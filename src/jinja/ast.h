@@ -146,6 +146,14 @@ struct Stmt {
   // If: when every test compares the same field of a variable with a string literal (`==`),
   // alone or as the left side of an `and` (see switch_compare), that field.
   const Expr* switch_field = nullptr;
+  // Its branches as the switch reads them: the literal, the rest of an `and` (else null), the
+  // body. (Pointers into `branches`, which the statement owns.)
+  struct SwitchCase {
+    std::string_view text;
+    const Expr* rest;
+    const Body* body;
+  };
+  std::vector<SwitchCase> switch_cases;
   int sym = -1;  // Macro's name slot
 };
 

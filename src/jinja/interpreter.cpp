@@ -328,11 +328,11 @@ Flow Interpreter::exec_if(const Stmt& s) {
     if (j == nullptr) return exec_body(s.else_body);
     if (const auto* text = j->get_ptr<const std::string*>()) {
       const std::string& value = *text;
-      for (const auto& [cond, body] : s.branches) {
-        if (!same_text(value, *switch_compare(*cond)->text)) continue;
+      for (const Stmt::SwitchCase& c : s.switch_cases) {
+        if (!same_text(value, c.text)) continue;
         // `m['role'] == 'system' and m['content']`: the rest decides.
-        if (cond->kind == ExprKind::And && !test_truth(*cond->b)) continue;
-        return exec_body(body);
+        if (c.rest != nullptr && !test_truth(*c.rest)) continue;
+        return exec_body(*c.body);
       }
       return exec_body(s.else_body);
     }

@@ -161,6 +161,11 @@ void Parser::mark_switch(Stmt& s) {
     field = f;
   }
   s.switch_field = field;
+  for (const auto& [test, body] : s.branches) {
+    s.switch_cases.push_back(Stmt::SwitchCase{*switch_compare(*test)->text,
+                                              test->kind == ExprKind::And ? test->b.get() : nullptr,
+                                              &body});
+  }
 }
 
 Target Parser::parse_target(bool with_namespace, const std::vector<std::string_view>& extra_end) {
