@@ -190,7 +190,14 @@ std::vector<Value> sorted_values(std::vector<Value> items, const std::vector<Val
 // select/reject/selectattr/rejectattr share this.
 Value select_impl(Interpreter& in, const Value& input, const CallArgs& args, bool with_attr,
                   bool want) {
-  std::vector<Value> items = iterate(input);
+  // Context data (`messages|selectattr(…)`) is iterated in place: no converted list.
+  std::vector<Value> items;
+  if (JsonRun run; input.context_run(&run)) {
+    items.reserve(run.size);
+    for (size_t k = 0; k < run.size; ++k) items.push_back(from_json(run[k]));
+  } else {
+    items = iterate(input);
+  }
   size_t next = 0;
   Value attribute;
   if (with_attr) {
@@ -207,9 +214,25 @@ Value select_impl(Interpreter& in, const Value& input, const CallArgs& args, boo
     for (; next < args.pos.size(); ++next) test_args.pos.push_back(args.pos[next]);
     test_args.kw = args.kw;
   }
+  // `selectattr('role', 'equalto', 'user')`: an attribute of one part that an item (a dict of
+  // context data) has as a key is read in place, without making a key string. Anything else
+  // (a missing key, whose lookup falls back to attributes as jinja2's does) takes get_path.
+  std::string_view key;
+  if (with_attr && attribute.kind == Kind::String && !attribute.str().empty() &&
+      attribute.str().find('.') == std::string::npos &&
+      !std::all_of(attribute.str().begin(), attribute.str().end(),
+                   [](char c) { return c >= '0' && c <= '9'; })) {
+    key = attribute.str();
+  }
   std::vector<Value> out;
   for (const auto& item : items) {
-    Value v = with_attr ? get_path(item, attribute, nullptr) : item;
+    Value v;
+    if (const Json* member = nullptr;
+        !key.empty() && json_member(item, key, &member) && member != nullptr) {
+      v = from_json(*member);
+    } else {
+      v = with_attr ? get_path(item, attribute, nullptr) : item;
+    }
     bool r = test < 0 ? truthy(v) : apply_test(in, test, v, test_args);
     if (r == want) out.push_back(item);
   }
