@@ -375,9 +375,10 @@ Flow Interpreter::exec_statement(const Stmt& s) {
       case StmtKind::If:
         break;  // run by exec itself, never passed here
       case StmtKind::For: {
+        // `for k, v in d|items` over context data: the pairs read in place. (`d` is a plain
+        // path, Stmt::items_of: evaluating it again as part of the iterable changes nothing.)
+        if (s.items_of != nullptr && loop_over_items(s, eval(*s.items_of))) return Flow::Normal;
         if (!s.uses_loop) {
-          // `for k, v in d|items` over context data: the pairs read in place.
-          if (s.items_of != nullptr && loop_over_items(s, eval(*s.items_of))) return Flow::Normal;
           Value iterable = eval(*s.expr);
           if (loop_in_place(s, iterable)) return Flow::Normal;
           exec_for(s, iterable, 0);
@@ -501,11 +502,62 @@ bool Interpreter::loop_over_items(const Stmt& s, const Value& dict) {
   const Json* j = dict.kind == Kind::Dict ? dict.json_source() : nullptr;
   if (j == nullptr) return false;
   const auto& members = j->get_ref<const Json::object_t&>();
-  run_loop(s, members.size(), [&](size_t k, LocalStack::Entry* names) {
+  BlockScope scope(*this);
+  const size_t start = scope.start();
+  locals_.push(t.items[0].sym, Value());
+  locals_.push(t.items[1].sym, Value());
+  auto bind = [&](size_t k) {
     const auto& [key, value] = *(members.begin() + static_cast<ptrdiff_t>(k));
-    names[0].set(Value::borrowed_string(&key));
-    names[1].set_json(value);
-  });
+    locals_[start].set(Value::borrowed_string(&key));
+    locals_[start + 1].set_json(value);
+  };
+  // With `loop` in the body, an `if` filter is applied first: loop.length and loop.last count
+  // only the pairs that pass it. Without, it is applied as the loop goes.
+  const bool uses_loop = s.uses_loop && tpl_.loop_sym >= 0;
+  const bool prefilter = uses_loop && s.cond;
+  std::vector<uint32_t> picked;
+  if (prefilter) {
+    for (size_t k = 0; k < members.size(); ++k) {
+      spend();
+      locals_.truncate(start + 2);
+      bind(k);
+      if (truth(*s.cond)) picked.push_back(static_cast<uint32_t>(k));
+    }
+  }
+  Value loop;
+  LoopObj* lo = nullptr;
+  if (uses_loop) {
+    auto obj = std::make_shared<LoopObj>();
+    obj->pairs = &members;
+    obj->pair_index = prefilter ? &picked : nullptr;
+    obj->stmt = &s;
+    lo = obj.get();
+    loop.kind = Kind::Loop;
+    loop.obj = std::move(obj);
+    locals_.push(tpl_.loop_sym, loop);
+  }
+  const size_t body_base = locals_.size();
+  const size_t count = prefilter ? picked.size() : members.size();
+  bool iterated = false;
+  for (size_t idx = 0; idx < count; ++idx) {
+    spend();
+    if (out_->size() > tpl_.options.limits.max_output_bytes) check_output();
+    locals_.truncate(body_base);  // the last iteration's sets
+    bind(prefilter ? picked[idx] : idx);
+    if (!prefilter && s.cond && !truth(*s.cond)) continue;
+    iterated = true;
+    if (lo != nullptr) {
+      lo->index0 = idx;
+      // (the body may have rebound `loop` with a set)
+      if (locals_[start + 2].value.obj != loop.obj) locals_[start + 2].set(loop);
+    }
+    if (exec_body(s.body) == Flow::Break) break;
+  }
+  if (lo != nullptr) lo->pairs = nullptr;  // the loop has ended
+  if (!iterated) {
+    locals_.truncate(start);
+    exec_body(s.else_body);
+  }
   return true;
 }
 

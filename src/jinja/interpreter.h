@@ -188,9 +188,11 @@ class Interpreter {
   };
   void exec_for(const Stmt& s, const Value& iterable, int depth0);
   // A loop whose body does not mention `loop`, over context data read in place: an array (or
-  // a slice of one), a dict's keys, or (loop_over_items) a dict's key-value pairs. False when
-  // the iterable or the target is of another kind (then exec_for).
+  // a slice of one) or a dict's keys. False when the iterable or the target is of another kind
+  // (then exec_for).
   bool loop_in_place(const Stmt& s, const Value& iterable);
+  // `for k, v in d|items` / `d.items()` over a dict of context data, `loop` or not: the pairs
+  // are bound in place (no tuples). False when `dict` or the target is of another kind.
   bool loop_over_items(const Stmt& s, const Value& dict);
   // Runs loop `s` over `count` items; bind(k, names) sets the target's names (the entries of
   // its names, in order) to item k.

@@ -7,6 +7,17 @@
 
 namespace bakeoff::jinja {
 
+namespace {
+// A name, or constant-key fields of one (`d`, `tool.function`, `m['x']`): evaluating it has no
+// effects and gives the same value every time.
+bool plain_path(const Expr& e) {
+  if (e.kind == ExprKind::Name) return true;
+  if (e.kind == ExprKind::Getattr) return plain_path(*e.a);
+  if (e.kind == ExprKind::Getitem) return e.b->kind == ExprKind::Const && plain_path(*e.a);
+  return false;
+}
+}  // namespace
+
 Body Parser::subparse(const std::vector<std::string_view>& end_names, std::string* end_found) {
   Body body;
   while (true) {
@@ -206,10 +217,27 @@ Target Parser::parse_target(bool with_namespace, const std::vector<std::string_v
   return tup;
 }
 
+void Parser::check_loop_store(const Target& t, const Token& at) const {
+  // jinja2's compiler fails a for statement in which any name stored to (its own target, a set
+  // in its body or else part, a macro's sets inside it) is `loop`; `with` and macro parameters
+  // do not count.
+  if (for_nesting_ == 0) return;
+  if (t.kind == Target::Tuple) {
+    for (const Target& item : t.items) check_loop_store(item, at);
+    return;
+  }
+  if (t.kind == Target::Name && symbols_[static_cast<size_t>(t.sym)] == "loop") {
+    fail_at("syntax", "Can't assign to special loop variable in for-loop target", at.line, at.col);
+  }
+}
+
 StmtPtr Parser::parse_for() {
   auto s = stmt(StmtKind::For, cur());
   next();
+  ++for_nesting_;
+  const Token& target_at = cur();
   s->target = parse_target(false, {"in"});
+  check_loop_store(s->target, target_at);
   if (!skip_name("in")) error(fmt::format("expected token 'in', got '{}'", describe(cur())));
   s->expr = parse_tuple(false, false, {"recursive"}, false);
   if (skip_name("if")) s->cond = parse_expression(true);
@@ -239,19 +267,22 @@ StmtPtr Parser::parse_for() {
     }
   }
   // `for k, v in d|items`, `for k, v in d.items()`: the loop may read d's items in place.
+  // Only when `d` is a plain path (a name and constant-key fields), which the loop evaluates
+  // first to look for context data and, when it is not, again as part of the iterable.
   const Expr& it = *s->expr;
   if (it.kind == ExprKind::Filter && it.name == "items" && it.a && it.args.empty() &&
-      it.kwargs.empty() && !it.dyn_args && !it.dyn_kwargs) {
+      it.kwargs.empty() && !it.dyn_args && !it.dyn_kwargs && plain_path(*it.a)) {
     s->items_of = it.a.get();
   } else if (it.kind == ExprKind::Call && it.a->kind == ExprKind::Getattr &&
              it.a->name == "items" && it.args.empty() && it.kwargs.empty() && !it.dyn_args &&
-             !it.dyn_kwargs) {
+             !it.dyn_kwargs && plain_path(*it.a->a)) {
     s->items_of = it.a->a.get();
   }
   if (end == "else") {
     end_block();
     s->else_body = subparse({"endfor"}, &end);
   }
+  --for_nesting_;
   soft_ = saved_soft;
   end_block();
   return s;
@@ -260,7 +291,9 @@ StmtPtr Parser::parse_for() {
 StmtPtr Parser::parse_set() {
   const Token& at = cur();
   next();
+  const Token& target_at = cur();
   Target target = parse_target(true, {});
+  check_loop_store(target, target_at);
   if (skip_op("=")) {
     auto s = stmt(StmtKind::Set, at);
     s->target = std::move(target);

@@ -41,6 +41,10 @@ class Parser {
   int block_depth_ = 0;
   bool soft_ = false;   // inside an if body: unknown filters/tests fail at render time
   int loop_depth_ = 0;  // for bodies enclosing the current statement (break/continue need one)
+  // For statements enclosing the current one, macro bodies included: inside one, jinja2 refuses
+  // any assignment to `loop` (check_loop_store).
+  int for_nesting_ = 0;
+  void check_loop_store(const Target& t, const Token& at) const;
 
   struct DepthGuard {
     int* depth;

@@ -208,7 +208,13 @@ Value scalar_from_json(const Json& j) {
 }
 
 Value LoopObj::at(size_t k) const {
-  return items != nullptr ? (*items)[k] : from_json(json_items[k]);
+  if (items != nullptr) return (*items)[k];
+  if (pairs != nullptr) {
+    const size_t at = pair_index != nullptr ? (*pair_index)[k] : k;
+    const auto& [key, value] = *(pairs->begin() + static_cast<ptrdiff_t>(at));
+    return Value::tuple({Value::borrowed_string(&key), from_json(value)});
+  }
+  return from_json(json_items[k]);
 }
 
 bool json_item(const Value& dict, std::string_view key, Value* out) {

@@ -266,8 +266,16 @@ struct LoopObj : Object {
   const std::vector<Value>* items = nullptr;
   JsonRun json_items;
   bool reads_json = false;
-  bool active() const { return items != nullptr || reads_json; }
-  size_t size() const { return items != nullptr ? items->size() : json_items.size; }
+  // Or a dict's pairs read in place (`for k, v in d|items`): all of them, or those that
+  // `pair_index` lists when an `if` filter picked some.
+  const Json::object_t* pairs = nullptr;
+  const std::vector<uint32_t>* pair_index = nullptr;
+  bool active() const { return items != nullptr || reads_json || pairs != nullptr; }
+  size_t size() const {
+    if (items != nullptr) return items->size();
+    if (pairs != nullptr) return pair_index != nullptr ? pair_index->size() : pairs->size();
+    return json_items.size;
+  }
   Value at(size_t k) const;
   size_t index0 = 0;
   int depth0 = 0;
