@@ -553,7 +553,10 @@ bool Interpreter::loop_over_items(const Stmt& s, const Value& dict) {
     }
     if (exec_body(s.body) == Flow::Break) break;
   }
-  if (lo != nullptr) lo->pairs = nullptr;  // the loop has ended
+  if (lo != nullptr) {
+    locals_.truncate(start);
+    lo->finish(loop.obj.use_count() > 1);
+  }
   if (!iterated) {
     locals_.truncate(start);
     exec_body(s.else_body);
@@ -643,8 +646,8 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
     if (f == Flow::Break) break;
   }
   if (lo != nullptr) {
-    lo->items = nullptr;
-    lo->reads_json = false;
+    locals_.truncate(start);
+    lo->finish(loop.obj.use_count() > 1);
   }
   if (count == 0) {
     locals_.truncate(start);

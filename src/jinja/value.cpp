@@ -217,6 +217,21 @@ Value LoopObj::at(size_t k) const {
   return from_json(json_items[k]);
 }
 
+void LoopObj::finish(bool kept) {
+  if (kept) {
+    std::vector<Value> copy;
+    copy.reserve(size());
+    for (size_t k = 0; k < size(); ++k) copy.push_back(at(k));
+    kept_items = std::move(copy);
+    items = &kept_items;
+  } else {
+    items = nullptr;
+  }
+  reads_json = false;
+  pairs = nullptr;
+  pair_index = nullptr;
+}
+
 bool json_item(const Value& dict, std::string_view key, Value* out) {
   const Json* item = nullptr;
   if (!json_member(dict, key, &item) || item == nullptr) return false;
@@ -564,9 +579,15 @@ void append_str(std::string& out, const Value& v) {
     case Kind::Callable:
       out += "<function>";
       return;
-    case Kind::Loop:
-      out += "<LoopContext>";
+    case Kind::Loop: {  // Python's repr: the loop's index and length
+      const auto& lo = *static_cast<const LoopObj*>(v.obj.get());
+      out += "<LoopContext ";
+      append_int(out, static_cast<int64_t>(lo.index0 + 1));
+      out += '/';
+      append_int(out, static_cast<int64_t>(lo.size()));
+      out += '>';
       return;
+    }
     default: {
       std::vector<const void*> seen;
       repr_rec(out, v, seen);

@@ -277,6 +277,11 @@ struct LoopObj : Object {
     return json_items.size;
   }
   Value at(size_t k) const;
+  // The loop has ended: it reads its items no more. Python's loop object stays usable after
+  // its loop when something kept it (a namespace attribute, a macro defined in the body), so
+  // a kept one (`kept`) first copies its items into `kept_items`.
+  void finish(bool kept);
+  std::vector<Value> kept_items;
   size_t index0 = 0;
   int depth0 = 0;
   const Stmt* stmt = nullptr;  // for recursive loops: loop(children)
