@@ -296,7 +296,6 @@ ExprPtr Parser::parse_primary() {
       auto e = node(ExprKind::Name, at);
       e->name = n;
       e->sym = symbol(n);
-      if (n == "loop") ++loop_mentions_;
       return e;
     }
     case Tok::String: {

@@ -16,6 +16,93 @@ bool plain_path(const Expr& e) {
   if (e.kind == ExprKind::Getitem) return e.b->kind == ExprKind::Const && plain_path(*e.a);
   return false;
 }
+
+// Whether a for loop's body first reads `loop` or first binds it as a name of its own (a with
+// target, a macro's or a call block's parameter), in the order jinja2's compiler visits the
+// body (find_undeclared). jinja2 gives the loop its loop object only in the first case;
+// otherwise `loop` in the body is whatever it is outside.
+enum class LoopUse : uint8_t { None, Read, Bound };
+
+class LoopUseFinder {
+ public:
+  explicit LoopUseFinder(int loop_sym) : sym_(loop_sym) {}
+
+  LoopUse body(const Body& b) const {
+    for (const auto& s : b) {
+      if (const LoopUse u = stmt(*s); u != LoopUse::None) return u;
+    }
+    return LoopUse::None;
+  }
+
+ private:
+  int sym_;
+
+  LoopUse expr(const Expr* e) const {
+    if (e == nullptr) return LoopUse::None;
+    if (e->kind == ExprKind::Name) return e->sym == sym_ ? LoopUse::Read : LoopUse::None;
+    for (const Expr* child : {e->a.get(), e->b.get(), e->c.get(), e->d.get()}) {
+      if (expr(child) == LoopUse::Read) return LoopUse::Read;
+    }
+    for (const auto& arg : e->args) {
+      if (expr(arg.get()) == LoopUse::Read) return LoopUse::Read;
+    }
+    for (const auto& kw : e->kwargs) {
+      if (expr(kw.second.get()) == LoopUse::Read) return LoopUse::Read;
+    }
+    if (expr(e->dyn_args.get()) == LoopUse::Read || expr(e->dyn_kwargs.get()) == LoopUse::Read) {
+      return LoopUse::Read;
+    }
+    return LoopUse::None;
+  }
+  // A macro's or call block's parameters (all of them, then their defaults), then its body.
+  LoopUse signature_and_body(const MacroDef& m) const {
+    if (std::find(m.params.begin(), m.params.end(), sym_) != m.params.end()) {
+      return LoopUse::Bound;
+    }
+    for (const auto& d : m.defaults) {
+      if (expr(d.get()) == LoopUse::Read) return LoopUse::Read;
+    }
+    return body(m.body);
+  }
+  // Each statement's parts in the order of jinja2's node fields.
+  LoopUse stmt(const Stmt& s) const {
+    LoopUse u = LoopUse::None;
+    switch (s.kind) {
+      case StmtKind::If:
+        for (const auto& [test, b] : s.branches) {
+          if ((u = expr(test.get())) != LoopUse::None || (u = body(b)) != LoopUse::None) return u;
+        }
+        return body(s.else_body);
+      case StmtKind::For:  // target (never `loop`: refused), iter, body, else, test
+        if ((u = expr(s.expr.get())) != LoopUse::None || (u = body(s.body)) != LoopUse::None ||
+            (u = body(s.else_body)) != LoopUse::None) {
+          return u;
+        }
+        return expr(s.cond.get());
+      case StmtKind::SetBlock:  // body, then filter
+      case StmtKind::FilterBlock:
+        if ((u = body(s.body)) != LoopUse::None) return u;
+        return expr(s.expr.get());
+      case StmtKind::Macro:
+        return signature_and_body(*s.macro);
+      case StmtKind::CallBlock:  // the call, then the caller's signature and body
+        if ((u = expr(s.expr.get())) != LoopUse::None) return u;
+        return signature_and_body(*s.macro);
+      case StmtKind::With:  // targets, values, body
+        for (const auto& [target, value] : s.assigns) {
+          if (target.kind == Target::Name && target.sym == sym_) return LoopUse::Bound;
+        }
+        for (const auto& [target, value] : s.assigns) {
+          if (expr(value.get()) == LoopUse::Read) return LoopUse::Read;
+        }
+        return body(s.body);
+      case StmtKind::Scope:
+        return body(s.body);
+      default:  // Print, Set, Do: one expression (a set's target is never `loop`: refused)
+        return expr(s.expr.get());
+    }
+  }
+};
 }  // namespace
 
 Body Parser::subparse(const std::vector<std::string_view>& end_names, std::string* end_found) {
@@ -247,9 +334,10 @@ StmtPtr Parser::parse_for() {
   bool saved_soft = soft_;
   soft_ = false;
   ++loop_depth_;
-  const size_t mentions = loop_mentions_;
   s->body = subparse({"endfor", "else"}, &end);
-  s->uses_loop = loop_mentions_ != mentions || s->recursive;
+  const auto loop_id = sym_ids_.find("loop");
+  s->uses_loop = s->recursive || (loop_id != sym_ids_.end() &&
+                                  LoopUseFinder(loop_id->second).body(s->body) == LoopUse::Read);
   --loop_depth_;
   if (s->target.kind == Target::Name && !s->cond) {
     for (const auto& st : s->body) {

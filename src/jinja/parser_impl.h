@@ -122,7 +122,6 @@ class Parser {
     return n;
   }
 
-  size_t loop_mentions_ = 0;  // Name expressions `loop` parsed so far
   int symbol(const std::string& name) {
     auto it = sym_ids_.find(name);
     int id;
