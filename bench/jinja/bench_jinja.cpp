@@ -218,23 +218,15 @@ std::string shell_quote(const std::string& s) {
   return out + "'";
 }
 
-// name -> Python's record ({context, renders_per_s} or {error}).
-std::map<std::string, Json> python_rates(const std::vector<TemplateFile>& templates,
-                                         const std::vector<ChatRequest>& contexts) {
-  const char* cache = std::getenv("BAKEOFF_BENCH_PYTHON_CACHE");
-  if (cache != nullptr && fs::exists(cache)) {
-    fmt::print("(Python's rates read from {})\n", cache);
-    std::map<std::string, Json> out;
-    const Json cached = Json::parse(bakeoff::read_file(cache));
-    for (const auto& [name, record] : cached.items()) out[name] = record;
-    return out;
-  }
+// Python's records ({name, contexts: [{renders_per_s, output_bytes} or {error}]} or
+// {name, error}) for these templates: one py_render_rate.py run.
+std::map<std::string, Json> measure_python(const std::vector<TemplateFile>& templates,
+                                           const std::vector<Json>& contexts) {
   Json job = {{"oracle_dir", (kSourceDir / "tests" / "jinja_diff").string()},
               {"now_epoch_s", kNowEpochS},
               {"min_seconds", 0.05},
-              {"contexts", Json::array()},
+              {"contexts", contexts},
               {"templates", Json::array()}};
-  for (const auto& c : contexts) job["contexts"].push_back(bakeoff::chat::build_context(c));
   for (const auto& t : templates)
     job["templates"].push_back({{"name", t.name}, {"path", t.path.string()}});
   fs::path job_path =
@@ -245,7 +237,10 @@ std::map<std::string, Json> python_rates(const std::vector<TemplateFile>& templa
       shell_quote((kSourceDir / "bench" / "jinja" / "py_render_rate.py").string()) + " " +
       shell_quote(job_path.string());
   FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) throw std::runtime_error("cannot run " + command);
+  if (pipe == nullptr) {
+    fs::remove(job_path);
+    throw std::runtime_error("cannot run " + command);
+  }
   std::string text;
   char buffer[4096];
   size_t n = 0;
@@ -262,9 +257,38 @@ std::map<std::string, Json> python_rates(const std::vector<TemplateFile>& templa
     out[record.at("name").get<std::string>()] = record;
     start = end + 1;
   }
-  if (cache != nullptr) bakeoff::write_file_atomic(cache, Json(out).dump());
   return out;
 }
+
+// Python's rates, measured template by template right before ours (so that a machine whose
+// speed drifts over the run's minutes moves both sides of a ratio alike), or read from
+// BAKEOFF_BENCH_PYTHON_CACHE when that file exists (kept there at the end otherwise).
+class PythonRates {
+ public:
+  explicit PythonRates(const std::vector<Json>& contexts) : contexts_(contexts) {
+    if (cache_ != nullptr && fs::exists(cache_)) {
+      fmt::print("(Python's rates read from {})\n", cache_);
+      for (const auto& [name, record] : Json::parse(bakeoff::read_file(cache_)).items()) {
+        records_[name] = record;
+      }
+      from_cache_ = true;
+    }
+  }
+  const Json& of(const TemplateFile& t) {
+    if (!from_cache_) records_[t.name] = measure_python({t}, contexts_).at(t.name);
+    return records_[t.name];
+  }
+  void keep() const {
+    if (cache_ != nullptr && !from_cache_)
+      bakeoff::write_file_atomic(cache_, Json(records_).dump());
+  }
+
+ private:
+  const std::vector<Json>& contexts_;
+  const char* cache_ = std::getenv("BAKEOFF_BENCH_PYTHON_CACHE");
+  bool from_cache_ = false;
+  std::map<std::string, Json> records_;
+};
 
 // CPU seconds of this (single-threaded) process: a busy machine slows neither side's count.
 double cpu_seconds() {
@@ -313,15 +337,17 @@ void print_summary(bool all_ratios) {
   const char* const context_names[] = {"the long task's agent history (28 messages, 8 tools)",
                                        "a task's first turn (system, user, 8 tools)",
                                        "a plain 3-message chat"};
-  fmt::print("\nMeasuring Python jinja2 ({}) on {} templates x {} contexts…\n", BAKEOFF_PYTHON,
-             templates.size(), contexts.size());
+  fmt::print(
+      "\nMeasuring Python jinja2 ({}) and ours on {} templates x {} contexts, template by "
+      "template…\n",
+      BAKEOFF_PYTHON, templates.size(), contexts.size());
   std::fflush(stdout);
-  auto python = python_rates(templates, contexts);
   // Each context is built once, before any template is compiled, and shared by every template,
-  // as py_render_rate.py loads each once and renders every template from it.
+  // as py_render_rate.py loads each once and renders the template from it.
   std::vector<Json> built;
   built.reserve(contexts.size());
   for (const auto& c : contexts) built.push_back(bakeoff::chat::build_context(c));
+  PythonRates python(built);
 
   struct Row {
     std::string name;
@@ -332,11 +358,11 @@ void print_summary(bool all_ratios) {
   double max_compile_us = 0;
   std::string max_compile_name;
   for (const auto& t : templates) {
+    const Json& py = python.of(t);
     std::string source = bakeoff::read_file(t.path);
     double us = compile_microseconds(source);
     if (us > max_compile_us) max_compile_us = us, max_compile_name = t.name;
     auto compiled = ChatTemplate::compile(source, engine_options());
-    const Json& py = python[t.name];
     if (!compiled) {
       skipped.push_back(t.name + " (ours: " + compiled.error().message + ")");
       continue;
@@ -360,6 +386,7 @@ void print_summary(bool all_ratios) {
     }
     if (!any) skipped.push_back(t.name + " (Python renders none of the contexts)");
   }
+  python.keep();
   auto ratio = [](const Row& r) { return r.ours / r.theirs; };
   for (auto& per_context : rows) {
     std::sort(per_context.begin(), per_context.end(),
