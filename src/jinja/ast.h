@@ -66,6 +66,9 @@ struct Expr {
   // The outermost `+` of a left-nested `a + b + c …`: its operands in evaluation order, so that
   // printing the sum walks no tree (Interpreter::print_sum).
   std::vector<const Expr*> sum_parts;
+  // Beside each part, its text when it is a plain string literal (else null): printing a sum
+  // appends these without looking at the part.
+  std::vector<const std::string*> sum_texts;
   Value value;       // Const
   std::string name;  // Getattr attribute, Filter/Test name, Name's text
   std::vector<ExprPtr> args;

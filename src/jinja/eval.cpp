@@ -183,7 +183,9 @@ Value Interpreter::eval_sum(const Expr& e) {
   size_t k = 0;
   Value* other = nullptr;  // the first part that is not a plain string
   for (; k < n; ++k) {
-    if (!text_in_place(*parts[k], &texts[k])) {
+    if (const std::string* literal = e.sum_texts[k]) {
+      texts[k] = *literal;
+    } else if (!text_in_place(*parts[k], &texts[k])) {
       Value& v = held.keep(eval(*parts[k]));
       if (v.kind != Kind::String || v.safe) {
         other = &v;

@@ -267,7 +267,12 @@ void Interpreter::print_sum(const Expr& e) {
   Value sum;
   bool plain = true;
   size_t k = 0;
+  const std::string* const* literals = e.sum_texts.data();
   for (; k < n; ++k) {
+    if (const std::string* literal = literals[k]) {
+      out.append(*literal);
+      continue;
+    }
     if (std::string_view text; text_in_place(*parts[k], &text)) {
       out.append(text);
       continue;

@@ -213,6 +213,10 @@ void Parser::merge_literals(Expr& sum) {
     merged.push_back(sum.args.back().get());
   }
   sum.sum_parts = std::move(merged);
+  sum.sum_texts.clear();
+  for (const Expr* part : sum.sum_parts) {
+    sum.sum_texts.push_back(part->kind == ExprKind::Const ? part->text : nullptr);
+  }
 }
 
 ExprPtr Parser::parse_concat() {
