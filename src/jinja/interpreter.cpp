@@ -213,7 +213,15 @@ void Interpreter::print(const Expr& e) {
   try {
     switch (e.kind) {
       case ExprKind::Concat:
-        for (const auto& a : e.args) append_str(out, eval(*a));
+        // `~` is str() of each operand (transformers does not autoescape): a plain string read
+        // in place is its own str().
+        for (const auto& a : e.args) {
+          if (std::string_view text; text_in_place(*a, &text)) {
+            out.append(text);
+          } else {
+            append_str(out, eval(*a));
+          }
+        }
         return;
       case ExprKind::Call: {
         // `{{ format_parameters(...) }}`: the macro renders into `out` itself.
