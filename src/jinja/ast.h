@@ -137,10 +137,12 @@ struct Stmt {
   std::vector<std::pair<Target, ExprPtr>> assigns;  // With
   std::shared_ptr<MacroDef> macro;                  // Macro, CallBlock (the caller)
   bool recursive = false;
-  // For: whether the body mentions `loop` (else no loop object is made), and for
-  // `for k, v in d|items` / `in d.items()` the expression `d` (its items may be read in place).
+  // For: whether the body gets a loop object (it reads `loop`), and for `for k, v in d|items`
+  // / `in d.items()` / `in d|dictsort` the expression `d` (its pairs may be read in place) and
+  // whether they come in dictsort's order.
   bool uses_loop = false;
   const Expr* items_of = nullptr;
+  bool items_sorted = false;
   // For over one name, with no `if` filter: the names its body sets first, before anything
   // reads a variable, each from a field of the loop's item or a literal
   // (`{% set content = message['content'] %}`). Each iteration sets them again before they can

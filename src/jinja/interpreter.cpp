@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "jinja/error.h"
+#include "jinja/unicode.h"
 #include "jinja/value_ops.h"
 
 namespace bakeoff::jinja {
@@ -507,6 +508,21 @@ bool Interpreter::loop_in_place(const Stmt& s, const Value& iterable) {
   return false;
 }
 
+namespace {
+// The order `d|dictsort` gives d's pairs: by key, compared as Python compares the keys'
+// lower() (code point order, which is UTF-8's byte order), equal ones in the dict's order.
+std::vector<uint32_t> dictsort_order(const Json::object_t& members) {
+  std::vector<std::string> folded;
+  folded.reserve(members.size());
+  for (const auto& member : members) folded.push_back(unicode::lower(member.first));
+  std::vector<uint32_t> order(members.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = static_cast<uint32_t>(k);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](uint32_t a, uint32_t b) { return folded[a] < folded[b]; });
+  return order;
+}
+}  // namespace
+
 bool Interpreter::loop_over_items(const Stmt& s, const Value& dict) {
   const Target& t = s.target;
   if (t.kind != Target::Tuple || t.items.size() != 2 || t.items[0].kind != Target::Name ||
@@ -525,25 +541,33 @@ bool Interpreter::loop_over_items(const Stmt& s, const Value& dict) {
     locals_[start].set(Value::borrowed_string(&key));
     locals_[start + 1].set_json(value);
   };
-  // With `loop` in the body, an `if` filter is applied first: loop.length and loop.last count
-  // only the pairs that pass it. Without, it is applied as the loop goes.
+  // The pairs in the loop's order when that is not the dict's own: dictsort's (by key, case
+  // folded as Python's str.lower does, ties in the dict's order), and with `loop` in the body
+  // and an `if` filter, only those that pass it (applied first: loop.length and loop.last
+  // count only them; without `loop` it is applied as the loop goes).
   const bool uses_loop = s.uses_loop && tpl_.loop_sym >= 0;
   const bool prefilter = uses_loop && s.cond;
-  std::vector<uint32_t> picked;
+  const bool indexed = s.items_sorted || prefilter;
+  std::vector<uint32_t> order;
+  if (s.items_sorted) order = dictsort_order(members);
   if (prefilter) {
-    for (size_t k = 0; k < members.size(); ++k) {
+    std::vector<uint32_t> picked;
+    const size_t all = s.items_sorted ? order.size() : members.size();
+    for (size_t i = 0; i < all; ++i) {
+      const size_t k = s.items_sorted ? order[i] : i;
       spend();
       locals_.truncate(start + 2);
       bind(k);
       if (truth(*s.cond)) picked.push_back(static_cast<uint32_t>(k));
     }
+    order = std::move(picked);
   }
   Value loop;
   LoopObj* lo = nullptr;
   if (uses_loop) {
     auto obj = std::make_shared<LoopObj>();
     obj->pairs = &members;
-    obj->pair_index = prefilter ? &picked : nullptr;
+    obj->pair_index = indexed ? &order : nullptr;
     obj->stmt = &s;
     lo = obj.get();
     loop.kind = Kind::Loop;
@@ -551,13 +575,13 @@ bool Interpreter::loop_over_items(const Stmt& s, const Value& dict) {
     locals_.push(tpl_.loop_sym, loop);
   }
   const size_t body_base = locals_.size();
-  const size_t count = prefilter ? picked.size() : members.size();
+  const size_t count = indexed ? order.size() : members.size();
   bool iterated = false;
   for (size_t idx = 0; idx < count; ++idx) {
     spend();
     if (out_->size() > tpl_.options.limits.max_output_bytes) check_output();
     locals_.truncate(body_base);  // the last iteration's sets
-    bind(prefilter ? picked[idx] : idx);
+    bind(indexed ? order[idx] : idx);
     if (!prefilter && s.cond && !truth(*s.cond)) continue;
     iterated = true;
     if (lo != nullptr) {

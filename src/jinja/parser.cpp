@@ -354,13 +354,15 @@ StmtPtr Parser::parse_for() {
       s->leading_sets.push_back(name);
     }
   }
-  // `for k, v in d|items`, `for k, v in d.items()`: the loop may read d's items in place.
-  // Only when `d` is a plain path (a name and constant-key fields), which the loop evaluates
-  // first to look for context data and, when it is not, again as part of the iterable.
+  // `for k, v in d|items`, `for k, v in d.items()`, `for k, v in d|dictsort`: the loop may
+  // read d's pairs in place. Only when `d` is a plain path (a name and constant-key fields),
+  // which the loop evaluates first to look for context data and, when it is not, again as part
+  // of the iterable.
   const Expr& it = *s->expr;
-  if (it.kind == ExprKind::Filter && it.name == "items" && it.a && it.args.empty() &&
-      it.kwargs.empty() && !it.dyn_args && !it.dyn_kwargs && plain_path(*it.a)) {
+  if (it.kind == ExprKind::Filter && (it.name == "items" || it.name == "dictsort") && it.a &&
+      it.args.empty() && it.kwargs.empty() && !it.dyn_args && !it.dyn_kwargs && plain_path(*it.a)) {
     s->items_of = it.a.get();
+    s->items_sorted = it.name == "dictsort";
   } else if (it.kind == ExprKind::Call && it.a->kind == ExprKind::Getattr &&
              it.a->name == "items" && it.args.empty() && it.kwargs.empty() && !it.dyn_args &&
              !it.dyn_kwargs && plain_path(*it.a->a)) {
