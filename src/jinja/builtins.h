@@ -33,7 +33,8 @@ int test_id(std::string_view name);
 Value apply_filter(Interpreter& in, int id, const Value& input, const CallArgs& args);
 bool apply_test(Interpreter& in, int id, const Value& input, const CallArgs& args);
 // What `{{ input|filter(args) }}` prints, written straight into `out` for the filters whose
-// result is text made by a writer (string, tojson): true. False for the others (apply them).
+// result is text made by a writer (string, tojson) or a cased copy of a string (upper, lower):
+// true. False for the others (apply them).
 bool print_filter(int id, const Value& input, const CallArgs& args, std::string& out);
 
 // Global functions (range, namespace, dict, raise_exception, strftime_now, …).

@@ -9,6 +9,20 @@
 namespace bakeoff::jinja {
 
 namespace {
+// Whether ASCII `text`, upper-cased (or lower-cased), is `literal`: for ASCII text, Python's
+// upper() and lower() change only the letters a-z (A-Z), one byte for one.
+bool ascii_case_mapped_equal(std::string_view text, std::string_view literal, bool to_upper) {
+  if (text.size() != literal.size()) return false;
+  const char from = to_upper ? 'a' : 'A';
+  const int shift = to_upper ? -32 : 32;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c >= from && c <= from + 25) c = static_cast<char>(c + shift);
+    if (c != literal[i]) return false;
+  }
+  return true;
+}
+
 // Counts the nesting of evaluation while it lasts.
 struct DepthCount {
   size_t* d;
@@ -71,6 +85,19 @@ bool Interpreter::truth(const Expr& e) {
     case ExprKind::Compare:
       if (e.ops.size() == 1 && (e.ops[0] == CmpOp::Eq || e.ops[0] == CmpOp::Ne)) {
         if (int decided = compare_in_place(e); decided >= 0) return decided != 0;
+        // `value['type']|upper == 'STRING'`: ASCII text read in place is compared with the
+        // literal as it would be cased, without making the cased copy.
+        static const int kUpper = filter_id("upper");
+        static const int kLower = filter_id("lower");
+        if (const Expr& left = *e.a;
+            left.kind == ExprKind::Filter && left.a && (left.fn == kUpper || left.fn == kLower) &&
+            left.args.empty() && left.kwargs.empty() && !left.dyn_args && !left.dyn_kwargs &&
+            e.args[0]->kind == ExprKind::Const && e.args[0]->text != nullptr) {
+          if (std::string_view text; text_in_place(*left.a, &text) && unicode::is_ascii(text)) {
+            return ascii_case_mapped_equal(text, *e.args[0]->text, left.fn == kUpper) ==
+                   (e.ops[0] == CmpOp::Eq);
+          }
+        }
         Value left = eval(*e.a);
         Value right = eval(*e.args[0]);
         return py_equal(left, right) == (e.ops[0] == CmpOp::Eq);

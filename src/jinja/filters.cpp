@@ -715,6 +715,23 @@ bool print_filter(int id, const Value& input, const CallArgs& args, std::string&
     case F_tojson:
       json_dumps_to(out, input, tojson_options(args));
       return true;
+    case F_upper:  // a string's cased copy (Markup or not, it prints the same)
+    case F_lower: {
+      if (input.kind != Kind::String || !args.pos.empty() || !args.kw.empty()) return false;
+      const std::string& s = input.str();
+      if (!unicode::is_ascii(s)) {
+        out += id == F_upper ? unicode::upper(s) : unicode::lower(s);
+        return true;
+      }
+      const size_t at = out.size();
+      out += s;
+      const char from = id == F_upper ? 'a' : 'A';
+      const int shift = id == F_upper ? -32 : 32;
+      for (size_t i = at; i < out.size(); ++i) {
+        if (out[i] >= from && out[i] <= from + 25) out[i] = static_cast<char>(out[i] + shift);
+      }
+      return true;
+    }
     default:
       return false;
   }
