@@ -268,9 +268,8 @@ class PythonRates {
   explicit PythonRates(const std::vector<Json>& contexts) : contexts_(contexts) {
     if (cache_ != nullptr && fs::exists(cache_)) {
       fmt::print("(Python's rates read from {})\n", cache_);
-      for (const auto& [name, record] : Json::parse(bakeoff::read_file(cache_)).items()) {
-        records_[name] = record;
-      }
+      const Json cached = Json::parse(bakeoff::read_file(cache_));
+      for (const auto& [name, record] : cached.items()) records_[name] = record;
       from_cache_ = true;
     }
   }
