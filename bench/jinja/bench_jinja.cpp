@@ -33,6 +33,7 @@
 #include <fmt/core.h>
 
 #include "chat/chat_template.h"
+#include "common/allocator.h"
 #include "common/files.h"
 #include "common/json.h"
 
@@ -433,6 +434,9 @@ void print_summary(bool all_ratios) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As the bakeoff command does: a process that has compiled and dropped many templates would
+  // otherwise trim its heap on nearly every render (common/allocator.h).
+  bakeoff::keep_freed_memory();
   bool summary = true;
   bool all_ratios = false;
   std::vector<char*> args;

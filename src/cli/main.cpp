@@ -8,8 +8,10 @@
 
 #include "cli/commands.h"
 #include "cli/version.h"
+#include "common/allocator.h"
 
 int main(int argc, char** argv) {
+  bakeoff::keep_freed_memory();
   using namespace bakeoff::cli;
   CLI::App root{
       "Bakeoff: runs the same multi-step tool-calling tasks through several inference paths of\n"
