@@ -345,26 +345,29 @@ std::string_view strip(std::string_view s, const std::string* chars, bool left, 
     }
     return s.substr(b, e - b);
   }
-  std::u32string set = decode(*chars);
+  // Given characters: walk in from the ends just as far as they reach, a code point at a time
+  // (no decoding of the text in between).
+  const std::u32string set = decode(*chars);
   auto drop = [&](char32_t c) { return set.find(c) != std::u32string::npos; };
-  std::vector<size_t> starts;
-  std::u32string cps;
-  size_t off = 0;
-  while (off < s.size()) {
-    size_t len = 1;
-    starts.push_back(off);
-    cps += next_code_point(s, off, &len);
-    off += len;
-  }
-  starts.push_back(off);
-  size_t b = 0, e = cps.size();
+  size_t b = 0, e = s.size();
   if (left) {
-    while (b < e && drop(cps[b])) ++b;
+    while (b < e) {
+      size_t len = 1;
+      if (!drop(next_code_point(s, b, &len))) break;
+      b += len;
+    }
   }
   if (right) {
-    while (e > b && drop(cps[e - 1])) --e;
+    while (e > b) {
+      size_t start = e - 1;
+      while (start > b && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
+      size_t len = 1;
+      const char32_t cp = next_code_point(s, start, &len);
+      if (start + len != e || !drop(cp)) break;
+      e = start;
+    }
   }
-  return s.substr(starts[b], starts[e] - starts[b]);
+  return s.substr(b, e - b);
 }
 
 }  // namespace bakeoff::jinja::unicode
