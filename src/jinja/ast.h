@@ -47,6 +47,9 @@ using ExprPtr = std::unique_ptr<Expr>;
 struct Expr {
   ExprKind kind;
   bool negated = false;
+  // Getitem `x.split('sep')[0]` / `[-1]` with x a plain path and 'sep' a non-empty string
+  // literal: the piece can be cut out without the list of pieces (Interpreter::split_piece).
+  bool split_piece = false;
   // BinOp / unary '-' or '+'. Getattr, and Getitem with a constant string key: the kinds of
   // value on which the name may be more than a plain key or a missing attribute (a method, a
   // refused mutator, a private name): kNotPlainOn* bits.

@@ -3,6 +3,7 @@
 
 #include "jinja/error.h"
 #include "jinja/interpreter.h"
+#include "jinja/text_ops.h"
 #include "jinja/unicode.h"
 #include "jinja/value_ops.h"
 
@@ -184,6 +185,22 @@ Value Interpreter::eval(const Expr& e) {
   return eval_guarded(e);
 }
 
+bool Interpreter::split_piece(const Expr& e, Value* out) {
+  const Expr& call = *e.a;
+  Value self = eval(*call.a->a);
+  if (self.kind != Kind::String || self.safe) return false;
+  const std::string& s = self.str();
+  const std::string& sep = *call.args[0]->text;
+  const bool first = e.b->value.i == 0;
+  const size_t at = first ? s.find(sep) : py_rfind(s, sep);
+  if (at == std::string::npos) {
+    *out = std::move(self);  // split() gives [s]
+  } else {
+    *out = Value::string(first ? s.substr(0, at) : s.substr(at + sep.size()));
+  }
+  return true;
+}
+
 Value Interpreter::eval_sum(const Expr& e) {
   // `'<|start_header_id|>' + message['role'] + '<|end_header_id|>' + …`: plain strings are
   // joined into one string of the right size, not grown once per `+`. A string and a string
@@ -308,6 +325,7 @@ Value Interpreter::eval_inner(const Expr& e) {
       return get_attr(obj, e.name);
     }
     case ExprKind::Getitem: {
+      if (Value piece; e.split_piece && split_piece(e, &piece)) return piece;
       Value tmp;
       Value key;
       const Value* objp = nullptr;

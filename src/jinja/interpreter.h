@@ -259,6 +259,10 @@ class Interpreter {
   [[gnu::noinline]] Value eval_guarded(const Expr& e);
   Value eval_inner(const Expr& e);
   Value eval_sum(const Expr& e);  // a `+` chain (Expr::sum_parts)
+  // `x.split('sep')[0]` / `[-1]` (Expr::split_piece) when x is a plain string: the text before
+  // the first separator or after the last, without the list of pieces. False otherwise (the
+  // general path then evaluates x again, which a plain path allows).
+  bool split_piece(const Expr& e, Value* out);
   Value eval_call(const Expr& e, const Value* extra_caller, Sink* sink = nullptr);
   void eval_args(const Expr& e, CallArgs& args);
   Value eval_filter(const Expr& e, const Value* input);

@@ -170,7 +170,7 @@ Value str_method(const Value& self, std::string_view name, const CallArgs& a) {
     const std::string& sub = str_arg(a, 0, name);
     size_t off;
     std::string_view hay = sub_range(s, a, 1, &off);
-    size_t p = (name == "find" || name == "index") ? hay.find(sub) : hay.rfind(sub);
+    size_t p = (name == "find" || name == "index") ? hay.find(sub) : py_rfind(hay, sub);
     if (p == std::string_view::npos) {
       if (name == "index" || name == "rindex") fail("runtime", "ValueError: substring not found");
       return Value::integer(-1);
@@ -232,7 +232,7 @@ Value str_method(const Value& self, std::string_view name, const CallArgs& a) {
   if (name == "partition" || name == "rpartition") {
     const std::string& sep = str_arg(a, 0, name);
     if (sep.empty()) fail("runtime", "ValueError: empty separator");
-    size_t p = name == "partition" ? s.find(sep) : s.rfind(sep);
+    size_t p = name == "partition" ? s.find(sep) : py_rfind(s, sep);
     if (p == std::string::npos) {
       if (name == "partition")
         return Value::tuple(

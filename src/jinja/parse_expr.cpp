@@ -439,6 +439,15 @@ ExprPtr Parser::parse_subscript(ExprPtr base) {
   auto n = node(ExprKind::Getitem, at);
   n->a = std::move(base);
   n->b = std::move(index);
+  if (const Expr& call = *n->a, &piece = *n->b;
+      piece.kind == ExprKind::Const && piece.value.kind == Kind::Int &&
+      (piece.value.i == 0 || piece.value.i == -1) && call.kind == ExprKind::Call &&
+      call.a->kind == ExprKind::Getattr && call.a->name == "split" && plain_path(*call.a->a) &&
+      call.args.size() == 1 && call.args[0]->kind == ExprKind::Const &&
+      call.args[0]->text != nullptr && !call.args[0]->text->empty() && call.kwargs.empty() &&
+      !call.dyn_args && !call.dyn_kwargs) {
+    n->split_piece = true;
+  }
   if (n->b->kind == ExprKind::Const && n->b->value.kind == Kind::String) {
     n->op = not_plain_on(n->b->value.str());
     if (n->a->kind == ExprKind::Name && (n->op & kNotPlainOnDict) == 0) {

@@ -8,14 +8,6 @@
 namespace bakeoff::jinja {
 
 namespace {
-// A name, or constant-key fields of one (`d`, `tool.function`, `m['x']`): evaluating it has no
-// effects and gives the same value every time.
-bool plain_path(const Expr& e) {
-  if (e.kind == ExprKind::Name) return true;
-  if (e.kind == ExprKind::Getattr) return plain_path(*e.a);
-  if (e.kind == ExprKind::Getitem) return e.b->kind == ExprKind::Const && plain_path(*e.a);
-  return false;
-}
 
 // Whether a for loop's body first reads `loop` or first binds it as a name of its own (a with
 // target, a macro's or a call block's parameter), in the order jinja2's compiler visits the

@@ -14,6 +14,15 @@
 
 namespace bakeoff::jinja {
 
+// A name, or constant-key fields of one (`d`, `tool.function`, `m['x']`): evaluating it has no
+// effects and gives the same value every time.
+inline bool plain_path(const Expr& e) {
+  if (e.kind == ExprKind::Name) return true;
+  if (e.kind == ExprKind::Getattr) return plain_path(*e.a);
+  if (e.kind == ExprKind::Getitem) return e.b->kind == ExprKind::Const && plain_path(*e.a);
+  return false;
+}
+
 // Python jinja2 stops near these depths too (RecursionError / IndentationError); real templates
 // stay far below. Both bound the C++ stack used by the parser and the evaluator.
 inline constexpr int kMaxExprNesting = 90;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 
 #include "jinja/error.h"
 #include "jinja/unicode.h"
@@ -67,6 +68,21 @@ std::vector<std::string> py_split(std::string_view s, const std::string* sep, in
   return out;
 }
 
+size_t py_rfind(std::string_view s, std::string_view sub) {
+  const size_t m = sub.size();
+  if (m == 0) return s.size();
+  if (m > s.size()) return std::string_view::npos;
+  size_t end = s.size();  // the next occurrence to look for ends at or before `end`
+  while (end >= m) {
+    const void* hit = memrchr(s.data() + m - 1, sub.back(), end - (m - 1));
+    if (hit == nullptr) break;
+    const auto last = static_cast<size_t>(static_cast<const char*>(hit) - s.data());
+    if (std::memcmp(s.data() + last + 1 - m, sub.data(), m) == 0) return last + 1 - m;
+    end = last;
+  }
+  return std::string_view::npos;
+}
+
 std::vector<std::string> py_rsplit(std::string_view s, const std::string* sep, int64_t maxsplit) {
   if (maxsplit < 0) return py_split(s, sep, -1);
   std::vector<std::string> out;
@@ -75,7 +91,7 @@ std::vector<std::string> py_rsplit(std::string_view s, const std::string* sep, i
     size_t end = s.size();
     while (static_cast<int64_t>(out.size()) < maxsplit) {
       if (end < sep->size()) break;
-      size_t p = s.rfind(*sep, end - sep->size());
+      size_t p = py_rfind(s.substr(0, end), *sep);
       if (p == std::string_view::npos) break;
       out.emplace_back(s.substr(p + sep->size(), end - p - sep->size()));
       end = p;

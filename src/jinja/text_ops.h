@@ -11,6 +11,9 @@
 
 namespace bakeoff::jinja {
 
+// The start of sub's last occurrence in s, else npos (empty sub: s.size()). A scan for sub's
+// last byte with memrchr, where std::string_view::rfind compares at every position.
+size_t py_rfind(std::string_view s, std::string_view sub);
 // sep == nullptr: split on runs of Unicode whitespace.
 std::vector<std::string> py_split(std::string_view s, const std::string* sep, int64_t maxsplit);
 std::vector<std::string> py_split(std::string_view s, std::string_view sep, int64_t maxsplit);
