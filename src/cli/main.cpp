@@ -10,8 +10,8 @@
 #include "cli/version.h"
 #include "common/allocator.h"
 
-int main(int argc, char** argv) {
-  bakeoff::keep_freed_memory();
+namespace {
+int run_bakeoff(int argc, char** argv) {
   using namespace bakeoff::cli;
   CLI::App root{
       "Bakeoff: runs the same multi-step tool-calling tasks through several inference paths of\n"
@@ -75,4 +75,19 @@ int main(int argc, char** argv) {
     }
   }
   return 2;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  bakeoff::keep_freed_memory();
+  // The commands report their own errors; this catches what escapes setting them up (an
+  // allocation failure, a bad option table) so that main never ends by an exception.
+  try {
+    return run_bakeoff(argc, argv);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "bakeoff: error: {}\n", e.what());
+  } catch (...) {
+    fmt::print(stderr, "bakeoff: error: unknown exception\n");
+  }
+  return 1;
 }
