@@ -292,6 +292,10 @@ Value Interpreter::loop_attr(const Value& loop, const std::string& name) {
 
 Value Interpreter::call_loop_method(const Value& loop, const std::string& name, CallArgs& args) {
   auto& lo = *static_cast<LoopObj*>(loop.obj.get());
+  // (jinja2's `missing` marker, or a loop that has ended and that nothing kept, has no methods)
+  if (!lo.active()) {
+    fail("runtime", fmt::format("UndefinedError: the loop has ended; it has no method '{}'", name));
+  }
   if (name == "cycle") {
     if (args.pos.empty()) fail("runtime", "TypeError: no items for cycling given");
     return args.pos[lo.index0 % args.pos.size()];

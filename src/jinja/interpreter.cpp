@@ -95,7 +95,21 @@ void Interpreter::check_output() {
 const Value& Interpreter::lookup_outside_frame(int sym) const {
   if (closure_ != nullptr) {
     for (size_t k = closure_->size(); k-- > 0;) {
-      if ((*closure_)[k].first == sym) return (*closure_)[k].second;
+      if ((*closure_)[k].first != sym) continue;
+      const Value& v = (*closure_)[k].second;
+      // A macro defined in a loop's body, called after the loop: jinja2's macro reads the
+      // variable `loop`, which the loop's end has set to jinja2's `missing` marker (defined,
+      // printed as "missing", with no attributes). A loop object that never runs is that.
+      if (v.kind == Kind::Loop && static_cast<const LoopObj*>(v.obj.get())->ended) {
+        static const Value kMissing = [] {
+          Value m;
+          m.kind = Kind::Loop;
+          m.obj = std::make_shared<LoopObj>();
+          return m;
+        }();
+        return kMissing;
+      }
+      return v;
     }
   }
   return slots_[static_cast<size_t>(sym)];

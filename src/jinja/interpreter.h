@@ -47,7 +47,7 @@ class LocalStack {
     int sym;
     int shadowed;  // the symbol's innermost entry before this one (-1: none)
     Value value;   // written through set() and set_json() only (they keep `members` exact)
-    // When the value is a dict of context data bound by set_json (a loop's item, a message):
+    // When the value is a dict of context data bound by set_json (a loop's item, a field):
     // that dict's members, so that a field read skips the value and the Json it points to
     // (Interpreter::field_in_place). Dicts are immutable under the sandbox, so the members
     // stay what the value reads even once the value has made its object form.
@@ -191,8 +191,9 @@ class Interpreter {
   // a slice of one) or a dict's keys. False when the iterable or the target is of another kind
   // (then exec_for).
   bool loop_in_place(const Stmt& s, const Value& iterable);
-  // `for k, v in d|items` / `d.items()` over a dict of context data, `loop` or not: the pairs
-  // are bound in place (no tuples). False when `dict` or the target is of another kind.
+  // `for k, v in d|items` / `d.items()` / `d|dictsort` over a dict of context data, `loop` or
+  // not: the pairs are bound in place (no tuples). False when `dict` or the target is of
+  // another kind.
   bool loop_over_items(const Stmt& s, const Value& dict);
   // Runs loop `s` over `count` items; bind(k, names) sets the target's names (the entries of
   // its names, in order) to item k.

@@ -230,6 +230,7 @@ void LoopObj::finish(bool kept) {
   reads_json = false;
   pairs = nullptr;
   pair_index = nullptr;
+  ended = true;
 }
 
 bool json_item(const Value& dict, std::string_view key, Value* out) {
@@ -581,6 +582,10 @@ void append_str(std::string& out, const Value& v) {
       return;
     case Kind::Loop: {  // Python's repr: the loop's index and length
       const auto& lo = *static_cast<const LoopObj*>(v.obj.get());
+      if (!lo.active()) {  // jinja2's `missing` marker (see Interpreter::lookup_outside_frame)
+        out += "missing";
+        return;
+      }
       out += "<LoopContext ";
       append_int(out, static_cast<int64_t>(lo.index0 + 1));
       out += '/';

@@ -266,8 +266,9 @@ struct LoopObj : Object {
   const std::vector<Value>* items = nullptr;
   JsonRun json_items;
   bool reads_json = false;
-  // Or a dict's pairs read in place (`for k, v in d|items`): all of them, or those that
-  // `pair_index` lists when an `if` filter picked some.
+  // Or a dict's pairs read in place (`for k, v in d|items`, `d|dictsort`): all of them in the
+  // dict's order, or those that `pair_index` lists (in dictsort's order, or the ones an `if`
+  // filter picked).
   const Json::object_t* pairs = nullptr;
   const std::vector<uint32_t>* pair_index = nullptr;
   bool active() const { return items != nullptr || reads_json || pairs != nullptr; }
@@ -278,10 +279,12 @@ struct LoopObj : Object {
   }
   Value at(size_t k) const;
   // The loop has ended: it reads its items no more. Python's loop object stays usable after
-  // its loop when something kept it (a namespace attribute, a macro defined in the body), so
-  // a kept one (`kept`) first copies its items into `kept_items`.
+  // its loop when something kept it (a namespace attribute), so a kept one (`kept`) first
+  // copies its items into `kept_items`. A macro defined in the body sees `loop` undefined
+  // once the loop has ended (`ended`; Interpreter::lookup_outside_frame).
   void finish(bool kept);
   std::vector<Value> kept_items;
+  bool ended = false;
   size_t index0 = 0;
   int depth0 = 0;
   const Stmt* stmt = nullptr;  // for recursive loops: loop(children)
