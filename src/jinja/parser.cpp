@@ -46,6 +46,13 @@ class LoopUseFinder {
     }
     return LoopUse::None;
   }
+  // Whether an assignment target (a name, or a tuple of them) binds `loop`.
+  bool binds(const Target& t) const {
+    if (t.kind == Target::Tuple) {
+      return std::any_of(t.items.begin(), t.items.end(), [&](const Target& i) { return binds(i); });
+    }
+    return t.kind == Target::Name && t.sym == sym_;
+  }
   // A macro's or call block's parameters (all of them, then their defaults), then its body.
   LoopUse signature_and_body(const MacroDef& m) const {
     if (std::find(m.params.begin(), m.params.end(), sym_) != m.params.end()) {
@@ -82,7 +89,7 @@ class LoopUseFinder {
         return signature_and_body(*s.macro);
       case StmtKind::With:  // targets, values, body
         for (const auto& [target, value] : s.assigns) {
-          if (target.kind == Target::Name && target.sym == sym_) return LoopUse::Bound;
+          if (binds(target)) return LoopUse::Bound;
         }
         for (const auto& [target, value] : s.assigns) {
           if (expr(value.get()) == LoopUse::Read) return LoopUse::Read;
