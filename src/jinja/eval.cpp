@@ -14,12 +14,8 @@ namespace {
 // upper() and lower() change only the letters a-z (A-Z), one byte for one.
 bool ascii_case_mapped_equal(std::string_view text, std::string_view literal, bool to_upper) {
   if (text.size() != literal.size()) return false;
-  const char from = to_upper ? 'a' : 'A';
-  const int shift = to_upper ? -32 : 32;
   for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c >= from && c <= from + 25) c = static_cast<char>(c + shift);
-    if (c != literal[i]) return false;
+    if (unicode::ascii_cased(text[i], to_upper) != literal[i]) return false;
   }
   return true;
 }

@@ -725,11 +725,7 @@ bool print_filter(int id, const Value& input, const CallArgs& args, std::string&
       }
       const size_t at = out.size();
       out += s;
-      const char from = id == F_upper ? 'a' : 'A';
-      const int shift = id == F_upper ? -32 : 32;
-      for (size_t i = at; i < out.size(); ++i) {
-        if (out[i] >= from && out[i] <= from + 25) out[i] = static_cast<char>(out[i] + shift);
-      }
+      for (size_t i = at; i < out.size(); ++i) out[i] = unicode::ascii_cased(out[i], id == F_upper);
       return true;
     }
     default:

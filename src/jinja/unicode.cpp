@@ -227,9 +227,7 @@ bool is_alnum(char32_t c) {
 std::string upper(std::string_view s) {
   if (is_ascii(s)) {
     std::string out(s);
-    for (char& c : out) {
-      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
-    }
+    for (char& c : out) c = ascii_cased(c, true);
     return out;
   }
   std::u32string in = decode(s), out;
@@ -240,9 +238,7 @@ std::string upper(std::string_view s) {
 std::string lower(std::string_view s) {
   if (is_ascii(s)) {
     std::string out(s);
-    for (char& c : out) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    }
+    for (char& c : out) c = ascii_cased(c, false);
     return out;
   }
   std::u32string in = decode(s), out;

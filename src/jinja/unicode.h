@@ -26,6 +26,13 @@ bool is_alnum(char32_t c);
 bool is_alpha(char32_t c);
 bool is_digit(char32_t c);
 
+// c upper-cased (or lower-cased) if it is an ASCII letter: all that Python's upper() and
+// lower() do to ASCII text, one byte for one.
+inline char ascii_cased(char c, bool to_upper) {
+  const char first = to_upper ? 'a' : 'A';
+  if (c < first || c > first + 25) return c;
+  return static_cast<char>(to_upper ? c - 32 : c + 32);
+}
 std::string upper(std::string_view s);
 std::string lower(std::string_view s);
 std::string title(std::string_view s);
