@@ -11,36 +11,29 @@
 
 namespace bakeoff::jinja {
 
-void Interpreter::exec_macro_def(const Stmt& s) {
+Value Interpreter::make_macro(const std::shared_ptr<MacroDef>& def, std::string name) const {
   auto m = std::make_shared<CallableObj>();
   m->type = CallableObj::Macro;
-  m->def = s.macro;
-  m->name = s.macro->name;
-  if (frame_base_ != 0 || closure_ != nullptr || !locals_.empty()) {
-    if (closure_ != nullptr) m->closure = *closure_;
-    for (size_t k = frame_base_; k < locals_.size(); ++k)
-      m->closure.emplace_back(locals_[k].sym, locals_[k].value);
-  }
-  Value v;
-  v.kind = Kind::Callable;
-  v.obj = std::move(m);
-  Target t;
-  t.kind = Target::Name;
-  t.sym = s.sym;
-  assign(t, v);
-}
-
-void Interpreter::exec_call_block(const Stmt& s) {
-  auto m = std::make_shared<CallableObj>();
-  m->type = CallableObj::Macro;
-  m->def = s.macro;
-  m->name = "caller";
+  m->def = def;
+  m->name = std::move(name);
   if (closure_ != nullptr) m->closure = *closure_;
   for (size_t k = frame_base_; k < locals_.size(); ++k)
     m->closure.emplace_back(locals_[k].sym, locals_[k].value);
-  Value caller;
-  caller.kind = Kind::Callable;
-  caller.obj = std::move(m);
+  Value v;
+  v.kind = Kind::Callable;
+  v.obj = std::move(m);
+  return v;
+}
+
+void Interpreter::exec_macro_def(const Stmt& s) {
+  Target t;
+  t.kind = Target::Name;
+  t.sym = s.sym;
+  assign(t, make_macro(s.macro, s.macro->name));
+}
+
+void Interpreter::exec_call_block(const Stmt& s) {
+  const Value caller = make_macro(s.macro, "caller");
   append_str(*out_, eval_call(*s.expr, &caller));
 }
 

@@ -468,13 +468,9 @@ void Interpreter::run_loop(const Stmt& s, size_t count, Bind bind) {
   // Loop bodies are scopes: a `set` inside does not leak out (hence namespace()).
   BlockScope scope(*this);
   const size_t start = scope.start();
-  // The target's names keep their places at the scope's start and are overwritten each
-  // iteration, rather than dropped and pushed again.
-  if (s.target.kind == Target::Name) {
-    locals_.push(s.target.sym, Value());
-  } else {
-    for (const Target& name : s.target.items) locals_.push(name.sym, Value());
-  }
+  // The target keeps its place at the scope's start and is overwritten each iteration, rather
+  // than dropped and pushed again.
+  locals_.push(s.target.sym, Value());
   const size_t body_base = locals_.size();
   // Below this, the entries of the body's leading sets, kept from one iteration to the next
   // once the first iteration has made them (Stmt::leading_sets).

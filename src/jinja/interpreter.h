@@ -195,12 +195,14 @@ class Interpreter {
   // not: the pairs are bound in place (no tuples). False when `dict` or the target is of
   // another kind.
   bool loop_over_items(const Stmt& s, const Value& dict);
-  // Runs loop `s` over `count` items; bind(k, names) sets the target's names (the entries of
-  // its names, in order) to item k.
+  // Runs loop `s` (one name, no loop object) over `count` items; bind(k, entry) sets the
+  // name's entry to item k.
   template <typename Bind>
   void run_loop(const Stmt& s, size_t count, Bind bind);
   void exec_macro_def(const Stmt& s);
   void exec_call_block(const Stmt& s);
+  // A macro (or a call block's caller) of `def`, closing over the locals visible here.
+  Value make_macro(const std::shared_ptr<MacroDef>& def, std::string name) const;
 
   void print(const Expr& e);
   void print_sum(const Expr& e);
