@@ -594,11 +594,7 @@ bool Interpreter::loop_over_items(const Stmt& s, const Value& dict) {
     bind(indexed ? order[idx] : idx);
     if (!prefilter && s.cond && !truth(*s.cond)) continue;
     iterated = true;
-    if (lo != nullptr) {
-      lo->index0 = idx;
-      // (the body may have rebound `loop` with a set)
-      if (locals_[start + 2].value.obj != loop.obj) locals_[start + 2].set(loop);
-    }
+    if (lo != nullptr) lo->index0 = idx;  // (no set in a for body may bind `loop`: the parser)
     if (exec_body(s.body) == Flow::Break) break;
   }
   if (lo != nullptr) {
@@ -661,8 +657,9 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
     loop.kind = Kind::Loop;
     loop.obj = std::move(obj);
   }
-  // `for x in …` (one name): x and `loop` keep their places at the scope's start and are
-  // overwritten each iteration, rather than dropped and pushed again.
+  // `for x in …` (one name): x keeps its place at the scope's start and is overwritten each
+  // iteration, rather than dropped and pushed again; `loop` stays beside it (no set in a for
+  // body may bind `loop`: the parser refuses it).
   const bool one_name = s.target.kind == Target::Name;
   locals_.truncate(start);  // (the `if` filter above bound the target)
   if (one_name) {
@@ -680,10 +677,6 @@ void Interpreter::exec_for(const Stmt& s, const Value& iterable, int depth0) {
         locals_[start].set_json((*json_items)[idx]);
       } else {
         locals_[start].set(items[idx]);
-      }
-      // (the body may have rebound `loop` with a set)
-      if (lo != nullptr && locals_[start + 1].value.obj != loop.obj) {
-        locals_[start + 1].set(loop);
       }
     } else {
       locals_.truncate(start);
