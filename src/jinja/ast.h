@@ -78,6 +78,8 @@ struct Expr {
   std::vector<CmpOp> ops;
   std::vector<std::pair<std::string, ExprPtr>> kwargs;
   ExprPtr dyn_args, dyn_kwargs;
+  // A call, filter or test written without arguments (`x|trim`, `d.items()`, `is none`).
+  bool no_arguments() const { return args.empty() && kwargs.empty() && !dyn_args && !dyn_kwargs; }
 };
 
 enum class StmtKind : uint8_t {

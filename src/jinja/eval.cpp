@@ -62,7 +62,7 @@ bool plain_member(const Value& obj, const std::string& name, int not_plain, Valu
 
 bool Interpreter::trimmed_in_place(const Expr& e, std::string_view* out) {
   static const int kTrim = filter_id("trim");
-  if (e.fn != kTrim || !e.a || !e.args.empty() || !e.kwargs.empty() || e.dyn_args || e.dyn_kwargs) {
+  if (e.fn != kTrim || !e.a || !e.no_arguments()) {
     return false;
   }
   const std::string* s = string_in_place(*e.a);
@@ -86,10 +86,10 @@ bool Interpreter::truth(const Expr& e) {
         // literal as it would be cased, without making the cased copy.
         static const int kUpper = filter_id("upper");
         static const int kLower = filter_id("lower");
-        if (const Expr& left = *e.a;
-            left.kind == ExprKind::Filter && left.a && (left.fn == kUpper || left.fn == kLower) &&
-            left.args.empty() && left.kwargs.empty() && !left.dyn_args && !left.dyn_kwargs &&
-            e.args[0]->kind == ExprKind::Const && e.args[0]->text != nullptr) {
+        if (const Expr& left = *e.a; left.kind == ExprKind::Filter && left.a &&
+                                     (left.fn == kUpper || left.fn == kLower) &&
+                                     left.no_arguments() && e.args[0]->kind == ExprKind::Const &&
+                                     e.args[0]->text != nullptr) {
           if (std::string_view text; text_in_place(*left.a, &text) && unicode::is_ascii(text)) {
             return ascii_case_mapped_equal(text, *e.args[0]->text, left.fn == kUpper) ==
                    (e.ops[0] == CmpOp::Eq);
@@ -111,7 +111,7 @@ bool Interpreter::truth(const Expr& e) {
       break;
     case ExprKind::Test:
       // `message.content is not none`: a test without arguments, no argument list made.
-      if (e.fn >= 0 && e.args.empty() && e.kwargs.empty() && !e.dyn_args && !e.dyn_kwargs) {
+      if (e.fn >= 0 && e.no_arguments()) {
         static const CallArgs kNoArguments;
         try {
           const bool passed = apply_test(*this, e.fn, eval(*e.a), kNoArguments);

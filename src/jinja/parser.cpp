@@ -359,12 +359,11 @@ StmtPtr Parser::parse_for() {
   // of the iterable.
   const Expr& it = *s->expr;
   if (it.kind == ExprKind::Filter && (it.name == "items" || it.name == "dictsort") && it.a &&
-      it.args.empty() && it.kwargs.empty() && !it.dyn_args && !it.dyn_kwargs && plain_path(*it.a)) {
+      it.no_arguments() && plain_path(*it.a)) {
     s->items_of = it.a.get();
     s->items_sorted = it.name == "dictsort";
   } else if (it.kind == ExprKind::Call && it.a->kind == ExprKind::Getattr &&
-             it.a->name == "items" && it.args.empty() && it.kwargs.empty() && !it.dyn_args &&
-             !it.dyn_kwargs && plain_path(*it.a->a)) {
+             it.a->name == "items" && it.no_arguments() && plain_path(*it.a->a)) {
     s->items_of = it.a->a.get();
   }
   if (end == "else") {
